@@ -1,0 +1,31 @@
+"""XeroFlow: the router. Sign-in, then a menu built from the one map of pages to roles."""
+
+import streamlit as st
+
+from xeroflow_core.ui.auth import get_authenticator, login_form
+from xeroflow_core.ui.guard import current_actor
+from xeroflow_core.users import pages_for
+
+st.set_page_config(page_title="XeroFlow", page_icon=":material/account_balance:", layout="wide")
+
+auth = get_authenticator()
+if not login_form(auth):
+    st.navigation([st.Page(lambda: None, title="Sign in", url_path="login")], position="hidden")
+    st.stop()
+
+actor = current_actor()
+if actor is None:  # signed in by cookie but disabled or deleted since
+    auth.logout(location="unrendered")
+    st.rerun()
+
+sections: dict[str, list[st.Page]] = {}
+for spec in pages_for(actor.role):
+    sections.setdefault(spec.section, []).append(
+        st.Page(spec.file, title=spec.title, url_path=spec.url_path, icon=spec.icon)
+    )
+
+with st.sidebar:
+    st.caption(f"Signed in as **{st.session_state.get('name')}** · {actor.role}")
+    auth.logout(button_name="Log out", location="sidebar", key="logout_button")
+
+st.navigation(sections).run()

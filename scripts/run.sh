@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Started by `make run`: database + demo users, the Xero sandbox (demo mode only), the worker,
+# and Streamlit. Ctrl-C (or any of them exiting) stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.venv/bin}
+PORT=${PORT:-8501}
+SANDBOX_PORT=${SANDBOX_PORT:-8765}
+mkdir -p data
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "XeroFlow stopped."
+}
+trap cleanup INT TERM EXIT
+
+"$BIN/python" -m xeroflow_core setup
+
+if [ -z "${XERO_CLIENT_ID:-}" ]; then
+  export XEROFLOW_SANDBOX_URL="http://127.0.0.1:${SANDBOX_PORT}"
+  export XERO_REDIRECT_URI="${XERO_REDIRECT_URI:-http://localhost:${PORT}/connect}"
+  "$BIN/python" -m xeroflow_core sandbox --port "$SANDBOX_PORT" \
+      --state-file data/sandbox.pickle > data/sandbox.log 2>&1 &
+  pids+=($!)
+  echo "Xero sandbox (demo mode) on $XEROFLOW_SANDBOX_URL; log in data/sandbox.log"
+fi
+
+"$BIN/python" -m xeroflow_core worker > data/worker.log 2>&1 &
+pids+=($!)
+echo "Worker started; log in data/worker.log"
+
+echo
+echo "XeroFlow: http://localhost:${PORT}"
+echo "Demo logins: admin / partner / staff, password xeroflow-demo"
+echo "Press Ctrl-C to stop."
+"$BIN/streamlit" run app.py --server.port "$PORT" --server.headless true \
+    --browser.gatherUsageStats false &
+pids+=($!)
+wait -n "${pids[@]}"

@@ -1,0 +1,123 @@
+"""The command line: `python -m xeroflow_core <command> ...`.
+
+Each command lives in the module that owns its concern; this file only dispatches, so adding a
+command never means editing another feature's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import sys
+
+from xeroflow_core.settings import SettingsError
+
+# command -> "module:function" taking the remaining argv and returning an exit code
+COMMANDS: dict[str, tuple[str, str]] = {
+    "setup": ("xeroflow_core.__main__:setup_main", "migrate the database, create demo users"),
+    "users": ("xeroflow_core.__main__:users_main", "add, list, set-role, disable users"),
+    "worker": ("xeroflow_core.sync.worker:main", "run the background sync worker"),
+    "sync": ("xeroflow_core.sync.cli:main", "run one sync in the foreground"),
+    "sandbox": ("xeroflow_core.sandbox.cli:main", "serve the local Xero sandbox"),
+    "eom": ("xeroflow_core.eom_cli:main", "end-of-month invoicing: generate, list, push"),
+    "bench": ("xeroflow_core.bench:main", "benchmarks: sync, queue, profitability"),
+}
+
+
+def _engine():  # noqa: ANN202
+    from xeroflow_core.db import make_engine, migrate
+    from xeroflow_core.settings import get_settings
+
+    engine = make_engine(get_settings().database_url)
+    migrate(engine)
+    return engine
+
+
+def setup_main(argv: list[str]) -> int:
+    """Migrate the database and, outside production, create the demo users if none exist."""
+    from xeroflow_core.settings import get_settings
+    from xeroflow_core.users import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
+
+    argparse.ArgumentParser(prog="xeroflow_core setup").parse_args(argv)
+    settings = get_settings()
+    engine = _engine()
+    print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
+    if not settings.production:
+        created = ensure_demo_users(engine)
+        print("Demo users created." if created else "Users exist already; none created.")
+        print(f"Demo logins (password for each: {DEMO_PASSWORD}):")
+        for username, _name, role in DEMO_USERS:
+            print(f"  {username:<8} role {role}")
+    return 0
+
+
+def users_main(argv: list[str]) -> int:
+    from xeroflow_core import users
+
+    parser = argparse.ArgumentParser(prog="xeroflow_core users")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    add = sub.add_parser("add", help="add a user (password prompted, or read from stdin)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=users.ROLES)
+    add.add_argument("--name", default="")
+    add.add_argument("--email", default="")
+    sub.add_parser("list", help="list users")
+    sr = sub.add_parser("set-role", help="change a user's role")
+    sr.add_argument("username")
+    sr.add_argument("role", choices=users.ROLES)
+    dis = sub.add_parser("disable", help="stop a user from signing in")
+    dis.add_argument("username")
+    en = sub.add_parser("enable", help="let a disabled user sign in again")
+    en.add_argument("username")
+    args = parser.parse_args(argv)
+    engine = _engine()
+    try:
+        if args.cmd == "add":
+            if sys.stdin.isatty():
+                password = getpass.getpass("Password: ")
+                if getpass.getpass("Again: ") != password:
+                    print("Passwords differ.", file=sys.stderr)
+                    return 2
+            else:
+                password = sys.stdin.readline().rstrip("\n")
+            users.add_user(engine, args.username, password, args.role, args.name, args.email)
+            print(f"Added {args.username.lower()} ({args.role}).")
+        elif args.cmd == "list":
+            for u in users.list_users(engine):
+                state = "disabled" if u.disabled else "active"
+                print(f"{u.username:<20} {u.role:<8} {state:<8} {u.name}")
+        elif args.cmd == "set-role":
+            users.set_role(engine, args.username, args.role)
+            print(f"{args.username} is now {args.role}.")
+        elif args.cmd in ("disable", "enable"):
+            users.set_disabled(engine, args.username, args.cmd == "disable")
+            print(f"{args.username} {args.cmd}d.")
+    except (ValueError, LookupError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        print("usage: python -m xeroflow_core <command> [options]\n\ncommands:")
+        for name, (_target, help_text) in COMMANDS.items():
+            print(f"  {name:<10} {help_text}")
+        return 0 if not argv or argv[0] in ("-h", "--help") else 2
+    module_name, func_name = COMMANDS[argv[0]][0].split(":")
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+    except (ImportError, AttributeError):
+        print(f"'{argv[0]}' is not built yet.", file=sys.stderr)
+        return 2
+    try:
+        return int(func(argv[1:]) or 0)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

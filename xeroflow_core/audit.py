@@ -1,0 +1,41 @@
+"""The audit log: one function records who did what, when, to what."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from xeroflow_core.db import session_scope
+from xeroflow_core.models import AuditLog
+from xeroflow_core.users import Actor
+
+
+def record(
+    target_session_or_engine: Session | Engine,
+    actor: Actor,
+    action: str,
+    target: str = "",
+    **detail: object,
+) -> None:
+    """Write an audit row. Pass the caller's Session to commit it with the change itself."""
+    row = AuditLog(
+        username=actor.username,
+        action=action,
+        target=target,
+        detail=json.loads(json.dumps(detail, default=str)),
+    )
+    if isinstance(target_session_or_engine, Session):
+        target_session_or_engine.add(row)
+        return
+    with session_scope(target_session_or_engine) as s:
+        s.add(row)
+
+
+def recent(engine: Engine, limit: int = 200, action: str | None = None) -> list[AuditLog]:
+    with session_scope(engine) as s:
+        q = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
+        if action:
+            q = q.where(AuditLog.action == action)
+        return list(s.exec(q))

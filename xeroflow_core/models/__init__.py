@@ -1,0 +1,53 @@
+"""Every table, importable from one place (Alembic's metadata comes from here)."""
+
+from xeroflow_core.models.clients import (
+    Client,
+    ClientContactLink,
+    ClientSupplier,
+    ClientTrackingOption,
+    IgnoredContact,
+)
+from xeroflow_core.models.core import AuditLog, User, utcnow
+from xeroflow_core.models.eom import *  # noqa: F403
+from xeroflow_core.models.sync import *  # noqa: F403
+from xeroflow_core.models.synced import (
+    Account,
+    Contact,
+    CreditNote,
+    DocumentLine,
+    ExpenseClaim,
+    Invoice,
+    Organisation,
+    ProfitAndLossReport,
+    Receipt,
+    TaxRate,
+    TrackingCategory,
+    TrackingOption,
+)
+from xeroflow_core.models.xero import OAuthFlow, XeroConnection, XeroToken
+
+__all__ = [
+    "Account",
+    "AuditLog",
+    "Client",
+    "ClientContactLink",
+    "ClientSupplier",
+    "ClientTrackingOption",
+    "Contact",
+    "CreditNote",
+    "DocumentLine",
+    "ExpenseClaim",
+    "IgnoredContact",
+    "Invoice",
+    "OAuthFlow",
+    "Organisation",
+    "ProfitAndLossReport",
+    "Receipt",
+    "TaxRate",
+    "TrackingCategory",
+    "TrackingOption",
+    "User",
+    "XeroConnection",
+    "XeroToken",
+    "utcnow",
+]

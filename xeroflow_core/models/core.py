@@ -1,0 +1,41 @@
+"""People and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware UTC now: every stored datetime is aware UTC."""
+    return datetime.now(UTC)
+
+
+class User(SQLModel, table=True):
+    """A person who signs in to XeroFlow. The role decides every page and action."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    email: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    disabled: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditLog(SQLModel, table=True):
+    """Who did what, to what, when: every change a person makes is written here."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    username: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=64, index=True)
+    target: str = Field(default="", max_length=300)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

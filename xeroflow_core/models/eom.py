@@ -1,0 +1,1 @@
+"""End-of-month invoicing: billing items, drafts, the push outbox. Owned by xeroflow_core/eom."""

@@ -1,0 +1,198 @@
+"""Users, roles and permissions: the one source of who may do what.
+
+Pages and actions both ask this module. The Streamlit menu is built from PAGES, every page file
+guards itself with the same PAGES entry, and every service function that changes something
+calls `require(actor, permission)` on the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import bcrypt
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from xeroflow_core.db import session_scope
+from xeroflow_core.models import User
+
+ROLES = ("partner", "staff", "admin")
+
+# permission -> roles that hold it (DESIGN §3)
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "view_sync_status": frozenset({"partner", "staff", "admin"}),
+    "view_connection": frozenset({"partner", "staff", "admin"}),
+    "manage_connection": frozenset({"admin"}),
+    "resync": frozenset({"admin"}),
+    "resolve_queue": frozenset({"staff", "admin"}),
+    "edit_clients": frozenset({"staff", "admin"}),
+    "view_profitability": frozenset({"partner", "admin"}),
+    "review_eom": frozenset({"partner", "admin"}),
+    "push_eom": frozenset({"admin"}),
+    "view_audit": frozenset({"admin"}),
+    "manage_users": frozenset({"admin"}),
+}
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page of the app: its file, title, stable URL path and the permission to open it."""
+
+    key: str
+    file: str
+    title: str
+    url_path: str
+    icon: str
+    permission: str
+    section: str
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return PERMISSIONS[self.permission]
+
+
+PAGES: dict[str, PageSpec] = {
+    p.key: p
+    for p in (
+        PageSpec("sync_status", "pages/sync_status.py", "Sync Status", "sync-status", ":material/sync:", "view_sync_status", "Operations"),
+        PageSpec("unmatched", "pages/unmatched_queue.py", "Unmatched Queue", "unmatched", ":material/rule:", "resolve_queue", "Operations"),
+        PageSpec("clients", "pages/clients.py", "Clients", "clients", ":material/groups:", "edit_clients", "Operations"),
+        PageSpec("profitability", "pages/profitability.py", "Profitability", "profitability", ":material/monitoring:", "view_profitability", "Finance"),
+        PageSpec("eom_review", "pages/eom_review.py", "EOM Review", "eom-review", ":material/receipt_long:", "review_eom", "Finance"),
+        PageSpec("connect", "pages/connect.py", "Connect", "connect", ":material/link:", "view_connection", "Admin"),
+        PageSpec("audit", "pages/audit_log.py", "Audit Log", "audit", ":material/history:", "view_audit", "Admin"),
+    )
+}  # fmt: skip
+
+
+class PermissionDenied(PermissionError):
+    """An action was refused on the server because the user's role lacks the permission."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: passed to every service function that changes something."""
+
+    username: str
+    role: str
+
+
+SYSTEM = Actor("system", "admin")  # the worker and the CLI act as the system
+
+
+def can(role: str | None, permission: str) -> bool:
+    return role is not None and role in PERMISSIONS[permission]
+
+
+def require(actor: Actor, permission: str) -> None:
+    """Raise PermissionDenied unless the actor's role holds `permission`."""
+    if not can(actor.role, permission):
+        raise PermissionDenied(f"{actor.username} ({actor.role}) may not {permission}")
+
+
+def pages_for(role: str | None) -> list[PageSpec]:
+    """The pages a role may open, in menu order."""
+    return [p for p in PAGES.values() if can(role, p.permission)]
+
+
+# --- user store -----------------------------------------------------------------------------
+
+DEMO_PASSWORD = "xeroflow-demo"
+DEMO_USERS = (
+    ("admin", "Ada Admin", "admin"),
+    ("partner", "Pat Partner", "partner"),
+    ("staff", "Sam Staff", "staff"),
+)
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
+
+
+def _validate(username: str, role: str) -> str:
+    username = username.strip().lower()
+    if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ValueError("a username is letters, digits, '.', '-' and '_'")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    return username
+
+
+def add_user(
+    engine: Engine, username: str, password: str, role: str, name: str = "", email: str = ""
+) -> User:
+    username = _validate(username, role)
+    if len(password) < 8:
+        raise ValueError("a password has at least 8 characters")
+    with session_scope(engine) as s:
+        if s.exec(select(User).where(User.username == username)).first():
+            raise ValueError(f"user {username!r} exists already")
+        user = User(
+            username=username,
+            name=name or username,
+            email=email,
+            password_hash=hash_password(password),
+            role=role,
+        )
+        s.add(user)
+        s.flush()
+        s.refresh(user)
+        return user
+
+
+def set_role(engine: Engine, username: str, role: str) -> None:
+    username = _validate(username, role)
+    with session_scope(engine) as s:
+        user = s.exec(select(User).where(User.username == username)).one()
+        user.role = role
+
+
+def set_disabled(engine: Engine, username: str, disabled: bool = True) -> None:
+    with session_scope(engine) as s:
+        user = s.exec(select(User).where(User.username == username.lower())).one()
+        user.disabled = disabled
+
+
+def list_users(engine: Engine) -> list[User]:
+    with session_scope(engine) as s:
+        return list(s.exec(select(User).order_by(User.username)))
+
+
+def get_user(engine: Engine, username: str) -> User | None:
+    with session_scope(engine) as s:
+        return s.exec(select(User).where(User.username == username.lower())).first()
+
+
+def ensure_demo_users(engine: Engine) -> bool:
+    """Create the three demo users when there are no users at all (demo mode only)."""
+    with session_scope(engine) as s:
+        if s.exec(select(User)).first() is not None:
+            return False
+        for username, name, role in DEMO_USERS:
+            s.add(
+                User(
+                    username=username,
+                    name=name,
+                    email=f"{username}@xeroflow.example",
+                    password_hash=hash_password(DEMO_PASSWORD),
+                    role=role,
+                )
+            )
+    return True
+
+
+def credentials(engine: Engine) -> dict:
+    """The credentials dict streamlit-authenticator expects (enabled users, bcrypt hashes)."""
+    users = {}
+    for u in list_users(engine):
+        if u.disabled:
+            continue
+        first, _, last = u.name.partition(" ")
+        users[u.username] = {
+            "email": u.email or f"{u.username}@localhost",
+            "first_name": first,
+            "last_name": last,
+            "password": u.password_hash,
+            "roles": [u.role],
+        }
+    return {"usernames": users}
