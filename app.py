@@ -2,11 +2,18 @@
 
 import streamlit as st
 
+from xeroflow_core.settings import SettingsError, get_settings
 from xeroflow_core.ui.auth import get_authenticator, login_form
 from xeroflow_core.ui.guard import current_actor
 from xeroflow_core.users import pages_for
 
 st.set_page_config(page_title="XeroFlow", page_icon=":material/account_balance:", layout="wide")
+
+try:
+    get_settings()
+except SettingsError as exc:  # production without its own keys: refuse, and say why
+    st.error(str(exc))
+    st.stop()
 
 auth = get_authenticator()
 if not login_form(auth):
