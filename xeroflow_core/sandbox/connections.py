@@ -20,12 +20,18 @@ async def list_connections(request: Request) -> Response:
     with sb.lock:
         rows = [
             {
-                "id": c.id, "authEventId": c.auth_event_id, "tenantId": c.tenant_id, "tenantType": "ORGANISATION",
+                "id": c.id,
+                "authEventId": c.auth_event_id,
+                "tenantId": c.tenant_id,
+                "tenantType": "ORGANISATION",
                 "tenantName": sb.orgs[c.tenant_id].name if c.tenant_id in sb.orgs else "",
-                "createdDateUtc": iso7(c.created), "updatedDateUtc": iso7(c.updated),
+                "createdDateUtc": iso7(c.created),
+                "updatedDateUtc": iso7(c.updated),
             }
             for c in sb.identity.connections.values()
-            if c.user_id == claims["xero_userid"] and c.client_id == claims["client_id"] and (not event or c.auth_event_id == event)
+            if c.user_id == claims["xero_userid"]
+            and c.client_id == claims["client_id"]
+            and (not event or c.auth_event_id == event)
         ]
     return json_response(rows, headers=headers)
 

@@ -274,14 +274,16 @@ def _months(as_of: date, n: int) -> list[tuple[int, int]]:
 class OrgBuilder:
     """Builds one organisation's records; all stamps fall before the clock's start."""
 
-    def __init__(self, plan: OrgPlan, rng: random.Random, as_of: date, start: datetime) -> None:
+    def __init__(
+        self, plan: OrgPlan, rng: random.Random, as_of: date, start: datetime, tenant_id: str
+    ) -> None:
         self.plan, self.rng, self.as_of, self.start = plan, rng, as_of, start
         self.ids = Ids(rng)
         self.limit = start - timedelta(hours=1)
         first = date(as_of.year - 4, 1, 1)
         created = datetime.combine(first, time(9, tzinfo=UTC))
         self.org = Org(
-            tenant_id=self.ids(),
+            tenant_id=tenant_id,
             name=plan.name,
             short_code=plan.short_code,
             base_currency=plan.currency,
@@ -777,7 +779,10 @@ def generate(
     ]
     orgs = []
     for i, plan in enumerate(plans):
-        b = OrgBuilder(plan, random.Random(f"{seed}:{as_of.isoformat()}:{i}"), as_of, start)
+        tenant_id = Ids(random.Random(f"tenant:{seed}:{i}"))()  # stable across days
+        b = OrgBuilder(
+            plan, random.Random(f"{seed}:{as_of.isoformat()}:{i}"), as_of, start, tenant_id
+        )
         b.contacts()
         b.tracking()
         b.story()

@@ -191,7 +191,8 @@ class DemoUser:
     given_name: str
     family_name: str
     tenant_ids: list[str]
-    read_only: bool = False  # a demoted user: writes answer 403
+    read_only: bool = False  # a read-only user: writes answer 403
+    removed: bool = False  # removed from the org or demoted: every call answers 403
 
 
 @dataclass
