@@ -202,5 +202,3 @@ def test_production_cli_refuses_to_start_without_keys(tmp_path) -> None:
         assert out.returncode == 2, out
         assert "XEROFLOW_COOKIE_KEY" in out.stderr
     assert not (tmp_path / "prod.db").exists(), "no database (and no demo users) in production"
-        tmp_path / "prod.db"
-    ).read_bytes().decode("latin-1")
