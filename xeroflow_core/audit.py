@@ -18,8 +18,9 @@ def record(
     action: str,
     target: str = "",
     **detail: object,
-) -> None:
-    """Write an audit row. Pass the caller's Session to commit it with the change itself."""
+) -> AuditLog:
+    """Write an audit row. Pass the caller's Session to commit it with the change itself
+    (the row is returned; flush the session to read its id)."""
     row = AuditLog(
         username=actor.username,
         action=action,
@@ -28,9 +29,10 @@ def record(
     )
     if isinstance(target_session_or_engine, Session):
         target_session_or_engine.add(row)
-        return
+        return row
     with session_scope(target_session_or_engine) as s:
         s.add(row)
+    return row
 
 
 def recent(engine: Engine, limit: int = 200, action: str | None = None) -> list[AuditLog]:

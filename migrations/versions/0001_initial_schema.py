@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 21:34:56.846176
+Create Date: 2026-11-26 21:40:51.118485
 """
 
 from alembic import op
@@ -283,6 +283,19 @@ def upgrade() -> None:
     with op.batch_alter_table('xero_tracking_option', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_xero_tracking_option_tracking_category_id'), ['tracking_category_id'], unique=False)
 
+    op.create_table('client_change',
+    sa.Column('audit_id', sa.Integer(), nullable=False),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=True),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('undone_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('undone_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['audit_id'], ['audit_log.id'], ),
+    sa.PrimaryKeyConstraint('audit_id')
+    )
+    with op.batch_alter_table('client_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_client_change_client_id'), ['client_id'], unique=False)
+
     op.create_table('client_contact_link',
     sa.Column('tenant_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('contact_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -348,6 +361,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_client_contact_link_client_id'))
 
     op.drop_table('client_contact_link')
+    with op.batch_alter_table('client_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_client_change_client_id'))
+
+    op.drop_table('client_change')
     with op.batch_alter_table('xero_tracking_option', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_xero_tracking_option_tracking_category_id'))
 

@@ -2,6 +2,7 @@
 
 from xeroflow_core.models.clients import (
     Client,
+    ClientChange,
     ClientContactLink,
     ClientSupplier,
     ClientTrackingOption,
@@ -30,6 +31,7 @@ __all__ = [
     "Account",
     "AuditLog",
     "Client",
+    "ClientChange",
     "ClientContactLink",
     "ClientSupplier",
     "ClientTrackingOption",

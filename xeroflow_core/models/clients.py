@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from xeroflow_core.models.core import utcnow
@@ -67,3 +68,21 @@ class IgnoredContact(SQLModel, table=True):
     ignored_by: str = Field(default="", max_length=64)
     ignored_at: datetime = Field(default_factory=utcnow)
     reason: str = Field(default="")
+
+
+class ClientChange(SQLModel, table=True):
+    """The undo journal: what one audited client/queue action changed, before and after.
+
+    Keyed by the audit row of the action, so "undo" is offered on the audit trail itself.
+    `changes` holds lists of [tenant_id, key, before, after] per kind (links, ignores,
+    tracking, suppliers), plus the client's fields before/after and the id of a client the
+    action created. Undo restores each `before` only where the current state is still `after`."""
+
+    __tablename__ = "client_change"
+
+    audit_id: int = Field(primary_key=True, foreign_key="audit_log.id")
+    action: str = Field(max_length=64)
+    client_id: int | None = Field(default=None, index=True)
+    changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    undone_at: datetime | None = None
+    undone_by: str = Field(default="", max_length=64)
