@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 21:40:51.118485
+Create Date: 2026-11-26 21:41:00.778452
 """
 
 from alembic import op
@@ -95,6 +95,9 @@ def upgrade() -> None:
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('consumed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('code_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('outcome', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('state')
     )
     op.create_table('xero_account',
@@ -258,6 +261,9 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('status_reason', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('refresh_lock_owner', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('refresh_lock_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('connected_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
@@ -328,6 +334,87 @@ def upgrade() -> None:
     with op.batch_alter_table('client_tracking_option', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_client_tracking_option_client_id'), ['client_id'], unique=False)
 
+    op.create_table('eom_billing_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+    sa.Column('quantity', xeroflow_core.models.types.ExactDecimal(scale=4, precision=19), nullable=False),
+    sa.Column('unit_amount', xeroflow_core.models.types.ExactDecimal(scale=4, precision=19), nullable=False),
+    sa.Column('account_code', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('tax_type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('frequency', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('anchor_month', sa.Integer(), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=True),
+    sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('one_off_month', sa.Date(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['client.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('eom_billing_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_eom_billing_item_client_id'), ['client_id'], unique=False)
+
+    op.create_table('eom_billing_profile',
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('contact_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('line_amount_types', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('terms_type', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('terms_value', sa.Integer(), nullable=True),
+    sa.Column('reference_pattern', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('prorate', sa.Boolean(), nullable=False),
+    sa.Column('rebill_enabled', sa.Boolean(), nullable=False),
+    sa.Column('rebill_markup_percent', xeroflow_core.models.types.ExactDecimal(scale=10, precision=19), nullable=False),
+    sa.Column('rebill_account_code', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('rebill_tax_type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('rebill_description', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['client.id'], ),
+    sa.PrimaryKeyConstraint('client_id')
+    )
+    op.create_table('eom_draft',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('tenant_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('contact_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('invoice_date', sa.Date(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('currency_code', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('line_amount_types', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('sub_total', xeroflow_core.models.types.ExactDecimal(scale=4, precision=19), nullable=False),
+    sa.Column('total_tax', xeroflow_core.models.types.ExactDecimal(scale=4, precision=19), nullable=False),
+    sa.Column('total', xeroflow_core.models.types.ExactDecimal(scale=4, precision=19), nullable=False),
+    sa.Column('problems', sa.JSON(), nullable=False),
+    sa.Column('warnings', sa.JSON(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('uncertain', sa.Boolean(), nullable=False),
+    sa.Column('xero_invoice_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('xero_invoice_number', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('xero_status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('approved_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('pushed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('generated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['client.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('client_id', 'month', name='uq_eom_draft_client_month'),
+    sa.UniqueConstraint('tenant_id', 'reference', name='uq_eom_draft_reference')
+    )
+    with op.batch_alter_table('eom_draft', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_eom_draft_client_id'), ['client_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_eom_draft_month'), ['month'], unique=False)
+        batch_op.create_index(batch_op.f('ix_eom_draft_state'), ['state'], unique=False)
+
     op.create_table('xero_connection',
     sa.Column('tenant_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('tenant_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -343,12 +430,50 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['token_id'], ['xero_token.id'], ),
     sa.PrimaryKeyConstraint('tenant_id')
     )
+    op.create_table('eom_draft_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('draft_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('billing_item_id', sa.Integer(), nullable=True),
+    sa.Column('tenant_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('source_line_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+    sa.Column('quantity', xeroflow_core.models.types.ExactDecimal(scale=4, precision=19), nullable=False),
+    sa.Column('unit_amount', xeroflow_core.models.types.ExactDecimal(scale=4, precision=19), nullable=False),
+    sa.Column('account_code', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('tax_type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('line_amount', xeroflow_core.models.types.ExactDecimal(scale=4, precision=19), nullable=False),
+    sa.Column('tax_amount', xeroflow_core.models.types.ExactDecimal(scale=4, precision=19), nullable=False),
+    sa.Column('edited', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['draft_id'], ['eom_draft.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('tenant_id', 'source_line_id', name='uq_eom_line_rebilled_once')
+    )
+    with op.batch_alter_table('eom_draft_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_eom_draft_line_draft_id'), ['draft_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('eom_draft_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_eom_draft_line_draft_id'))
+
+    op.drop_table('eom_draft_line')
     op.drop_table('xero_connection')
+    with op.batch_alter_table('eom_draft', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_eom_draft_state'))
+        batch_op.drop_index(batch_op.f('ix_eom_draft_month'))
+        batch_op.drop_index(batch_op.f('ix_eom_draft_client_id'))
+
+    op.drop_table('eom_draft')
+    op.drop_table('eom_billing_profile')
+    with op.batch_alter_table('eom_billing_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_eom_billing_item_client_id'))
+
+    op.drop_table('eom_billing_item')
     with op.batch_alter_table('client_tracking_option', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_client_tracking_option_client_id'))
 

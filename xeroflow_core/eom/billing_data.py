@@ -1,0 +1,243 @@
+"""Reading and editing a client's billing data (profile and items), checked and audited.
+
+Staff and admins edit it (permission "edit_clients"); every change is audited in the same
+transaction. Choices offered to a person come from the synced ledger: active revenue accounts,
+tax rates that apply to revenue, the client's linked contacts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from xeroflow_core import audit
+from xeroflow_core.db import session_scope
+from xeroflow_core.eom.billing import (
+    FREQUENCIES,
+    KINDS,
+    LINE_AMOUNT_TYPES,
+    REVENUE_ACCOUNT_TYPES,
+    TERMS_TYPES,
+    BillingRuleError,
+    parse_month,
+    render,
+    to_amount,
+)
+from xeroflow_core.models import Account, Client, ClientContactLink, Contact, TaxRate, utcnow
+from xeroflow_core.models.eom import BillingItem, BillingProfile
+from xeroflow_core.users import Actor, require
+
+PROFILE_FIELDS = (
+    "tenant_id", "contact_id", "line_amount_types", "terms_type", "terms_value",
+    "reference_pattern", "prorate", "rebill_enabled", "rebill_markup_percent",
+    "rebill_account_code", "rebill_tax_type", "rebill_description",
+)  # fmt: skip
+ITEM_FIELDS = (
+    "kind", "description", "quantity", "unit_amount", "account_code", "tax_type", "frequency",
+    "anchor_month", "start_date", "end_date", "one_off_month", "active",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LinkedContact:
+    tenant_id: str
+    contact_id: str
+    name: str
+    status: str
+    currency: str
+
+
+def linked_contacts(session: Session, client_id: int) -> list[LinkedContact]:
+    """The client's linked Xero contacts (any organisation), archived ones included."""
+    rows = session.exec(
+        select(ClientContactLink, Contact)
+        .join(
+            Contact,
+            (Contact.tenant_id == ClientContactLink.tenant_id)
+            & (Contact.contact_id == ClientContactLink.contact_id),
+            isouter=True,
+        )
+        .where(ClientContactLink.client_id == client_id)
+    ).all()
+    out = []
+    for link, contact in rows:
+        out.append(
+            LinkedContact(
+                link.tenant_id,
+                link.contact_id,
+                contact.name if contact else link.contact_id,
+                contact.status if contact else "UNKNOWN",
+                contact.default_currency if contact else "",
+            )
+        )
+    return sorted(out, key=lambda c: (c.status != "ACTIVE", c.name))
+
+
+def revenue_accounts(engine: Engine, tenant_id: str | None = None) -> list[Account]:
+    """Active revenue accounts with a code: the only ones a billing item may use."""
+    with session_scope(engine) as s:
+        q = select(Account).where(
+            Account.status == "ACTIVE",
+            Account.type.in_(REVENUE_ACCOUNT_TYPES),  # type: ignore[attr-defined]
+            Account.code != "",
+        )
+        if tenant_id:
+            q = q.where(Account.tenant_id == tenant_id)
+        return list(s.exec(q.order_by(Account.code)))
+
+
+def revenue_tax_rates(engine: Engine, tenant_id: str | None = None) -> list[TaxRate]:
+    """Active tax rates that may be used on sales."""
+    with session_scope(engine) as s:
+        q = select(TaxRate).where(TaxRate.status == "ACTIVE", TaxRate.can_apply_to_revenue)
+        if tenant_id:
+            q = q.where(TaxRate.tenant_id == tenant_id)
+        return list(s.exec(q.order_by(TaxRate.name)))
+
+
+def get_profile(engine: Engine, client_id: int) -> BillingProfile:
+    """The client's billing profile (defaults when none was saved yet)."""
+    with session_scope(engine) as s:
+        return s.get(BillingProfile, client_id) or BillingProfile(client_id=client_id)
+
+
+def list_items(engine: Engine, client_id: int) -> list[BillingItem]:
+    with session_scope(engine) as s:
+        return list(
+            s.exec(select(BillingItem).where(BillingItem.client_id == client_id).order_by("id"))
+        )
+
+
+def _check_profile(values: dict) -> dict:
+    clean = {k: v for k, v in values.items() if k in PROFILE_FIELDS}
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise BillingRuleError(f"unknown billing setting(s): {', '.join(sorted(unknown))}")
+    if clean.get("line_amount_types", "Exclusive") not in LINE_AMOUNT_TYPES:
+        raise BillingRuleError(f"line amount type must be one of {', '.join(LINE_AMOUNT_TYPES)}")
+    terms = clean.get("terms_type", "") or ""
+    if terms not in TERMS_TYPES:
+        raise BillingRuleError("payment terms: days_after, day_of_following_month or empty")
+    if terms:
+        value = clean.get("terms_value")
+        if value is None or int(value) < 0:
+            raise BillingRuleError("payment terms need a number of days (or a day of the month)")
+        if terms == "day_of_following_month" and not 1 <= int(value) <= 31:
+            raise BillingRuleError("the day of the following month is between 1 and 31")
+        clean["terms_value"] = int(value)
+    if "reference_pattern" in clean:
+        pattern = (clean["reference_pattern"] or "").strip()
+        if not pattern:
+            raise BillingRuleError("the reference pattern cannot be empty")
+        render(pattern, "Client", date(2026, 1, 1))  # raises on an unknown placeholder
+        if "{YYYY-MM}" not in pattern and not ("{year}" in pattern and "{MM}" in pattern):
+            raise BillingRuleError(
+                "the reference pattern must contain {YYYY-MM} so each month's reference is unique"
+            )
+        clean["reference_pattern"] = pattern
+    if "rebill_markup_percent" in clean:
+        markup = to_amount(clean["rebill_markup_percent"] or 0, "markup")
+        if markup < 0:
+            raise BillingRuleError("a markup cannot be negative")
+        clean["rebill_markup_percent"] = markup
+    if "rebill_description" in clean:
+        render(clean["rebill_description"], "Client", date(2026, 1, 1), description="x")
+    return clean
+
+
+def save_profile(engine: Engine, actor: Actor, client_id: int, **values: object) -> BillingProfile:
+    """Create or update the client's billing profile; refuses bad values with a clear message."""
+    require(actor, "edit_clients")
+    clean = _check_profile(values)
+    with session_scope(engine) as s:
+        if s.get(Client, client_id) is None:
+            raise BillingRuleError(f"client {client_id} does not exist")
+        profile = s.get(BillingProfile, client_id) or BillingProfile(client_id=client_id)
+        for k, v in clean.items():
+            setattr(profile, k, v)
+        profile.updated_by, profile.updated_at = actor.username, utcnow()
+        s.add(profile)
+        audit.record(s, actor, "eom.billing_profile", f"client:{client_id}", **clean)
+        s.flush()
+        return profile
+
+
+def _check_item(values: dict, partial: bool = False) -> dict:
+    unknown = set(values) - set(ITEM_FIELDS)
+    if unknown:
+        raise BillingRuleError(f"unknown billing item field(s): {', '.join(sorted(unknown))}")
+    clean = dict(values)
+    if (not partial or "kind" in clean) and clean.get("kind", "retainer") not in KINDS:
+        raise BillingRuleError(f"kind must be one of {', '.join(KINDS)}")
+    if "frequency" in clean and clean["frequency"] not in FREQUENCIES:
+        raise BillingRuleError(f"frequency must be one of {', '.join(FREQUENCIES)}")
+    if "anchor_month" in clean and not 1 <= int(clean["anchor_month"]) <= 12:
+        raise BillingRuleError("the month of a quarterly or yearly fee is 1-12")
+    for f in ("quantity", "unit_amount"):
+        if f in clean:
+            clean[f] = to_amount(clean[f], f.replace("_", " "))
+    if clean.get("quantity") is not None and clean["quantity"] <= 0 and "quantity" in clean:
+        raise BillingRuleError("quantity must be more than zero")
+    if "description" in clean:
+        render(clean["description"] or "x", "Client", date(2026, 1, 1))
+    if clean.get("one_off_month") is not None:
+        clean["one_off_month"] = parse_month(clean["one_off_month"])
+    if not partial and clean.get("kind") == "one_off" and clean.get("one_off_month") is None:
+        raise BillingRuleError("a one-off item needs the month it is billed in")
+    start, end = clean.get("start_date"), clean.get("end_date")
+    if start and end and end < start:
+        raise BillingRuleError("the end date is before the start date")
+    if not partial and not clean.get("account_code"):
+        raise BillingRuleError("choose a revenue account for the item")
+    return clean
+
+
+def add_item(engine: Engine, actor: Actor, client_id: int, **values: object) -> BillingItem:
+    """Add a fee to a client's billing data."""
+    require(actor, "edit_clients")
+    clean = _check_item(values)
+    with session_scope(engine) as s:
+        if s.get(Client, client_id) is None:
+            raise BillingRuleError(f"client {client_id} does not exist")
+        item = BillingItem(client_id=client_id, created_by=actor.username, **clean)
+        s.add(item)
+        s.flush()
+        audit.record(s, actor, "eom.billing_item_add", f"client:{client_id}", item=item.id, **clean)
+        return item
+
+
+def update_item(engine: Engine, actor: Actor, item_id: int, **values: object) -> BillingItem:
+    require(actor, "edit_clients")
+    clean = _check_item(values, partial=True)
+    with session_scope(engine) as s:
+        item = s.get(BillingItem, item_id)
+        if item is None:
+            raise BillingRuleError(f"billing item {item_id} does not exist")
+        for k, v in clean.items():
+            setattr(item, k, v)
+        if item.end_date and item.start_date and item.end_date < item.start_date:
+            raise BillingRuleError("the end date is before the start date")
+        s.add(item)
+        audit.record(
+            s, actor, "eom.billing_item_edit", f"client:{item.client_id}", item=item_id, **clean
+        )
+        return item
+
+
+def delete_item(engine: Engine, actor: Actor, item_id: int) -> None:
+    require(actor, "edit_clients")
+    with session_scope(engine) as s:
+        item = s.get(BillingItem, item_id)
+        if item is None:
+            return
+        s.delete(item)
+        audit.record(s, actor, "eom.billing_item_delete", f"client:{item.client_id}", item=item_id)
+
+
+def as_decimal(value: object) -> Decimal:
+    """For the UI: widgets hand back floats or strings; go through str, never binary float."""
+    return to_amount(value)
