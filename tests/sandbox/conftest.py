@@ -73,7 +73,9 @@ def authorize_code(
 
     form = {k: html.unescape(v) for k, v in form.items()}
     ticked = re.findall(r'name="tenant" value="([^"]+)" checked', page.text)
-    data: dict[str, Any] = dict(form, tenant=tenants if tenants is not None else ticked, action="allow")
+    data: dict[str, Any] = dict(
+        form, tenant=tenants if tenants is not None else ticked, action="allow"
+    )
     resp = client.post("/identity/connect/authorize", data=data, follow_redirects=False)
     assert resp.status_code == 302, resp.text
     q = parse_qs(urlparse(resp.headers["location"]).query)

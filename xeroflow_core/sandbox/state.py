@@ -93,6 +93,16 @@ class Sandbox:
             serialization.NoEncryption(),
         )
         with self.lock:
+            for org in self.orgs.values():  # cached JSON holds orjson fragments: not picklable
+                for coll in (
+                    org.contacts,
+                    org.invoices,
+                    org.credit_notes,
+                    org.receipts,
+                    org.expense_claims,
+                ):
+                    for obj in coll.items.values():
+                        obj.cache.clear()
             blob = pickle.dumps(
                 {
                     "version": 1,

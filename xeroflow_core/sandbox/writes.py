@@ -139,12 +139,19 @@ def _lines(
 
 
 def apply_invoice(
-    sb: Sandbox, org: Org, el: dict[str, Any], existing: Document | None, client_id: str | None
+    sb: Sandbox,
+    org: Org,
+    el: dict[str, Any],
+    existing: Document | None,
+    client_id: str | None,
+    credit: bool = False,
 ) -> tuple[Document | None, list[str]]:
-    """Validate one invoice element and create or update it; returns (document, errors)."""
+    """Validate one invoice (with `credit`: credit note) element and create or update it."""
     errors: list[str] = []
     typ = str(el.get("Type") or (existing.type if existing else ""))
-    if typ not in ("ACCREC", "ACCPAY"):
+    kinds = ("ACCRECCREDIT", "ACCPAYCREDIT") if credit else ("ACCREC", "ACCPAY")
+    collection = org.credit_notes if credit else org.invoices
+    if typ not in kinds:
         errors.append(
             "Invoice Type must be specified" if not typ else f"'{typ}' is not a valid invoice type."
         )
@@ -226,13 +233,13 @@ def apply_invoice(
         and number
         and any(
             x.number == number and (existing is None or x.id != existing.id) and x.type == "ACCREC"
-            for x in org.invoices.items.values()
+            for x in collection.items.values()
         )
     ):
         errors.append("Invoice # must be unique.")
     old = {ln.id: ln for ln in existing.lines} if existing else {}
     lines = (
-        _lines(sb, org, typ, el["LineItems"], old, errors)
+        _lines(sb, org, typ.removesuffix("CREDIT"), el["LineItems"], old, errors)
         if "LineItems" in el
         else (existing.lines if existing else [])
     )
@@ -260,17 +267,23 @@ def apply_invoice(
         )
         doc.status, doc.currency_code, doc.currency_rate, doc.lines = status, currency, rate, lines
         doc.reference = str(el.get("Reference", doc.reference) or "")
-        doc.number = number or (org.new_invoice_number() if typ == "ACCREC" else "")
+        doc.number = number or (
+            org.new_credit_number()
+            if credit
+            else org.new_invoice_number()
+            if typ == "ACCREC"
+            else ""
+        )
         doc.sent_to_contact = bool(el.get("SentToContact", doc.sent_to_contact))
         compute_totals(doc, org.tax_rates)
         if existing is None:
             doc.updated = org.stamp(sb.now())
-            org.invoices.add(doc)
+            collection.add(doc)
         else:
-            sb.touch(org, org.invoices, doc)
+            sb.touch(org, collection, doc)
         contact = org.contacts.get(doc.contact_id)
         if contact is not None and doc.status in ("AUTHORISED", "PAID"):
-            flag = "is_customer" if typ == "ACCREC" else "is_supplier"
+            flag = "is_customer" if typ.startswith("ACCREC") else "is_supplier"
             if not getattr(contact, flag):
                 setattr(contact, flag, True)  # read-only flags: no UpdatedDateUTC bump, as in Xero
                 contact.cache.clear()
