@@ -1,0 +1,381 @@
+"""What the Clients page reads: the client list with its figures, and one client's financials.
+
+Documents belong to a client through its linked contacts (tenant id + contact id), derived on
+each read. Sales figures count ACCREC invoices and ACCRECCREDIT credit notes that are not
+DELETED or VOIDED; outstanding and overdue count AUTHORISED invoices only (drafts are not owed
+yet). Costs are bill (ACCPAY) and expense-receipt lines in AUTHORISED or PAID status, attributed
+as DESIGN §6 says: by the line's tracking option mapped to the client, else by the supplier
+mapped to the client. Figures are in base currency (amount / CurrencyRate), unrounded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import Engine, and_, case, literal, or_, true
+from sqlmodel import func, select
+
+from xeroflow_core.db import session_scope
+from xeroflow_core.models import (
+    Client,
+    ClientContactLink,
+    ClientSupplier,
+    ClientTrackingOption,
+    Contact,
+    CreditNote,
+    DocumentLine,
+    Invoice,
+    Organisation,
+    Receipt,
+    TrackingOption,
+)
+from xeroflow_core.money import to_base
+
+ZERO = Decimal("0")
+NOT_COUNTED = ("DELETED", "VOIDED")
+COST_STATUSES = ("AUTHORISED", "PAID")
+
+
+@dataclass
+class ClientRow:
+    id: int
+    name: str
+    status: str
+    notes: str
+    contacts: int = 0
+    archived_contacts: int = 0
+    invoice_count: int = 0
+    outstanding: Decimal = ZERO
+    overdue: Decimal = ZERO
+    last_invoice: dt.date | None = None
+
+
+def client_list(
+    engine: Engine, search: str = "", status: str | None = None, *, today: dt.date | None = None
+) -> list[ClientRow]:
+    """Clients by name with linked contacts, invoice count, outstanding and overdue (SQL sums).
+
+    `search` matches the client's name or the name of any linked contact, case-insensitively;
+    `status` is "active", "archived" or None for both."""
+    today = today or dt.date.today()
+    link = ClientContactLink
+    with session_scope(engine) as s:
+        q = select(Client).order_by(func.lower(Client.name))
+        if status:
+            q = q.where(Client.status == status)
+        term = search.strip().lower()
+        if term:
+            via_contact = (
+                select(link.client_id)
+                .join(
+                    Contact,
+                    and_(
+                        Contact.tenant_id == link.tenant_id, Contact.contact_id == link.contact_id
+                    ),
+                )
+                .where(func.lower(Contact.name).contains(term))
+            )
+            q = q.where(or_(func.lower(Client.name).contains(term), Client.id.in_(via_contact)))
+        rows = {c.id: ClientRow(c.id, c.name, c.status, c.notes) for c in s.exec(q)}
+        if not rows:
+            return []
+        archived = case((Contact.status == "ARCHIVED", 1), else_=0)
+        cq = (
+            select(link.client_id, func.count(), func.sum(archived))
+            .outerjoin(
+                Contact,
+                and_(Contact.tenant_id == link.tenant_id, Contact.contact_id == link.contact_id),
+            )
+            .group_by(link.client_id)
+        )
+        for cid, n, n_archived in s.exec(cq):
+            if cid in rows:
+                rows[cid].contacts, rows[cid].archived_contacts = n, int(n_archived or 0)
+        owed = Invoice.status == "AUTHORISED"
+        late = and_(owed, Invoice.due_date < today)
+        iq = (
+            select(
+                link.client_id,
+                Invoice.currency_rate,
+                func.count(),
+                func.sum(case((owed, Invoice.amount_due), else_=None)),
+                func.sum(case((late, Invoice.amount_due), else_=None)),
+                func.max(Invoice.date),
+            )  # fmt: skip
+            .join(
+                Invoice,
+                and_(Invoice.tenant_id == link.tenant_id, Invoice.contact_id == link.contact_id),
+            )
+            .where(Invoice.type == "ACCREC", Invoice.status.not_in(NOT_COUNTED))
+            .group_by(link.client_id, Invoice.currency_rate)
+        )
+        for cid, rate, n, due, overdue, last in s.exec(iq):
+            row = rows.get(cid)
+            if row is None:
+                continue
+            row.invoice_count += n
+            row.outstanding += to_base(_dec(due), rate)
+            row.overdue += to_base(_dec(overdue), rate)
+            if last and (row.last_invoice is None or last > row.last_invoice):
+                row.last_invoice = last
+        return list(rows.values())
+
+
+def _dec(value: object) -> Decimal:
+    """A SUM read back: Decimal already, or a scaled int/None from SQLite's CASE expression."""
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(int(value)) / Decimal(10000)
+
+
+@dataclass
+class LinkedContact:
+    tenant_id: str
+    contact_id: str
+    organisation: str
+    name: str
+    email: str
+    status: str
+    merged_to: str | None
+    linked_by: str
+    linked_at: dt.datetime | None
+
+    @property
+    def archived(self) -> bool:
+        return self.status == "ARCHIVED"
+
+
+@dataclass
+class DocRow:
+    kind: str  # invoice, credit_note
+    tenant_id: str
+    document_id: str
+    number: str
+    reference: str
+    contact: str
+    date: dt.date | None
+    due_date: dt.date | None
+    status: str
+    currency: str
+    sub_total: Decimal
+    total_tax: Decimal
+    total: Decimal
+    amount_due: Decimal
+    base_total: Decimal
+    base_due: Decimal
+    overdue: bool
+
+
+@dataclass
+class CostRow:
+    tenant_id: str
+    document_kind: str  # bill, receipt
+    document_id: str
+    number: str
+    date: dt.date | None
+    supplier: str
+    description: str
+    account_code: str
+    amount: Decimal  # ex-tax, base currency
+    rule: str  # why the line belongs to the client
+
+
+@dataclass
+class ClientFinancials:
+    client: Client
+    contacts: list[LinkedContact]
+    invoices: list[DocRow]
+    credit_notes: list[DocRow]
+    costs: list[CostRow]
+    tracking_options: list[tuple[str, str, str]] = field(default_factory=list)  # tenant, id, name
+    suppliers: list[tuple[str, str, str]] = field(default_factory=list)  # tenant, id, name
+    invoiced: Decimal = ZERO  # AUTHORISED + PAID invoices, base, incl. tax
+    credited: Decimal = ZERO
+    outstanding: Decimal = ZERO
+    overdue: Decimal = ZERO
+    cost_total: Decimal = ZERO
+
+
+def client_financials(
+    engine: Engine, client_id: int, *, today: dt.date | None = None
+) -> ClientFinancials:
+    """One client's linked contacts, invoices, credit notes, receivables and attributed costs."""
+    today = today or dt.date.today()
+    link = ClientContactLink
+    with session_scope(engine) as s:
+        client = s.get(Client, client_id)
+        if client is None:
+            raise ValueError(f"No client with id {client_id}.")
+        orgs = {t: n for t, n in s.exec(select(Organisation.tenant_id, Organisation.name))}
+        contacts = []
+        names: dict[tuple[str, str], str] = {}
+        lq = (
+            select(link, Contact)
+            .outerjoin(
+                Contact,
+                and_(Contact.tenant_id == link.tenant_id, Contact.contact_id == link.contact_id),
+            )
+            .where(link.client_id == client_id)
+        )
+        for ln, c in s.exec(lq):
+            names[(ln.tenant_id, ln.contact_id)] = c.name if c else ln.contact_id
+            contacts.append(
+                LinkedContact(
+                    ln.tenant_id, ln.contact_id, orgs.get(ln.tenant_id, ln.tenant_id),
+                    c.name if c else f"(contact {ln.contact_id} not synced)",
+                    c.email if c else "", c.status if c else "", c.merged_to_contact_id if c else None,
+                    ln.linked_by, ln.linked_at,
+                )
+            )  # fmt: skip
+        contacts.sort(key=lambda x: (x.organisation, x.name.lower()))
+        fin = ClientFinancials(client, contacts, [], [], [])
+        on_link = lambda model: and_(  # noqa: E731
+            model.tenant_id == link.tenant_id, model.contact_id == link.contact_id
+        )
+        iq = (
+            select(Invoice)
+            .join(link, on_link(Invoice))
+            .where(link.client_id == client_id, Invoice.type == "ACCREC")
+            .order_by(Invoice.date.desc(), Invoice.invoice_number.desc())
+        )
+        for inv in s.exec(iq):
+            late = inv.status == "AUTHORISED" and inv.due_date is not None and inv.due_date < today
+            row = DocRow(
+                "invoice", inv.tenant_id, inv.invoice_id, inv.invoice_number, inv.reference,
+                names.get((inv.tenant_id, inv.contact_id), ""), inv.date, inv.due_date, inv.status,
+                inv.currency_code, inv.sub_total, inv.total_tax, inv.total, inv.amount_due,
+                to_base(inv.total, inv.currency_rate), to_base(inv.amount_due, inv.currency_rate),
+                late,
+            )  # fmt: skip
+            fin.invoices.append(row)
+            if inv.status in ("AUTHORISED", "PAID"):
+                fin.invoiced += row.base_total
+            if inv.status == "AUTHORISED":
+                fin.outstanding += row.base_due
+                if late:
+                    fin.overdue += row.base_due
+        cq = (
+            select(CreditNote)
+            .join(link, on_link(CreditNote))
+            .where(link.client_id == client_id, CreditNote.type == "ACCRECCREDIT")
+            .order_by(CreditNote.date.desc())
+        )
+        for cn in s.exec(cq):
+            row = DocRow(
+                "credit_note", cn.tenant_id, cn.credit_note_id, cn.credit_note_number,
+                cn.reference, names.get((cn.tenant_id, cn.contact_id), ""), cn.date, None,
+                cn.status, cn.currency_code, cn.sub_total, cn.total_tax, cn.total,
+                cn.remaining_credit, to_base(cn.total, cn.currency_rate),
+                to_base(cn.remaining_credit, cn.currency_rate), False,
+            )  # fmt: skip
+            fin.credit_notes.append(row)
+            if cn.status in ("AUTHORISED", "PAID"):
+                fin.credited += row.base_total
+        _attach_costs(s, fin, client_id)
+        return fin
+
+
+def _attach_costs(s, fin: ClientFinancials, client_id: int) -> None:  # noqa: ANN001
+    """Bill and receipt lines attributed by tracking option first, then by supplier."""
+    option_owner = {
+        (t, o): c
+        for t, o, c in s.exec(
+            select(
+                ClientTrackingOption.tenant_id,
+                ClientTrackingOption.tracking_option_id,
+                ClientTrackingOption.client_id,
+            )
+        )
+    }
+    option_names = {
+        (t, o): n
+        for t, o, n in s.exec(
+            select(TrackingOption.tenant_id, TrackingOption.tracking_option_id, TrackingOption.name)
+        )
+    }
+    mine_options = [k for k, c in option_owner.items() if c == client_id]
+    fin.tracking_options = sorted((t, o, option_names.get((t, o), o)) for t, o in mine_options)
+    sup_rows = list(
+        s.exec(
+            select(ClientSupplier, Contact)
+            .outerjoin(
+                Contact,
+                and_(
+                    Contact.tenant_id == ClientSupplier.tenant_id,
+                    Contact.contact_id == ClientSupplier.contact_id,
+                ),
+            )
+            .where(ClientSupplier.client_id == client_id)
+        )
+    )
+    fin.suppliers = sorted(
+        (m.tenant_id, m.contact_id, c.name if c else m.contact_id) for m, c in sup_rows
+    )
+    supplier_keys = {(t, c) for t, c, _ in fin.suppliers}
+    supplier_names = {(t, c): n for t, c, n in fin.suppliers}
+    opt_ids = [o for _, o in mine_options]
+    sup_ids = [c for _, c in supplier_keys]
+    if not opt_ids and not sup_ids:
+        return
+    sources = (
+        ("bill", Invoice, Invoice.invoice_id, Invoice.invoice_number, Invoice.currency_rate,
+         "invoice", Invoice.type == "ACCPAY"),
+        ("receipt", Receipt, Receipt.receipt_id, Receipt.receipt_number, literal(None),
+         "receipt", true()),
+    )  # fmt: skip
+    for label, model, id_col, number_col, rate_col, kind, type_filter in sources:
+        line_match = or_(
+            DocumentLine.tracking_option_id_1.in_(opt_ids or [""]),
+            DocumentLine.tracking_option_id_2.in_(opt_ids or [""]),
+            model.contact_id.in_(sup_ids or [""]),
+        )
+        q = (
+            select(DocumentLine, model.contact_id, number_col, model.date, rate_col,
+                   model.line_amount_types)
+            .join(
+                model,
+                and_(
+                    model.tenant_id == DocumentLine.tenant_id,
+                    id_col == DocumentLine.document_id,
+                    DocumentLine.document_kind == kind,
+                ),
+            )
+            .where(type_filter, model.status.in_(COST_STATUSES), line_match)
+        )  # fmt: skip
+        for line, contact_id, number, on, rate, lat in s.exec(q):
+            rule = _rule(line, contact_id, client_id, option_owner, option_names, supplier_keys,
+                         supplier_names)  # fmt: skip
+            if rule is None:
+                continue
+            ex_tax = line.line_amount - line.tax_amount if lat == "Inclusive" else line.line_amount
+            base = to_base(ex_tax, rate)
+            fin.costs.append(
+                CostRow(
+                    line.tenant_id, label, line.document_id, number, on,
+                    supplier_names.get((line.tenant_id, contact_id), _contact_name(s, line.tenant_id, contact_id)),
+                    line.description, line.account_code, base, rule,
+                )
+            )  # fmt: skip
+            fin.cost_total += base
+    fin.costs.sort(key=lambda r: r.date or dt.date.min, reverse=True)
+
+
+def _rule(line, contact_id, client_id, option_owner, option_names, supplier_keys, supplier_names):  # noqa: ANN001, ANN202
+    """Why a cost line belongs to this client, or None when it belongs elsewhere."""
+    for opt in (line.tracking_option_id_1, line.tracking_option_id_2):
+        if opt and (line.tenant_id, opt) in option_owner:
+            if option_owner[(line.tenant_id, opt)] != client_id:
+                return None
+            return f"tracking option {option_names.get((line.tenant_id, opt), opt)}"
+    if (line.tenant_id, contact_id) in supplier_keys:
+        return f"supplier {supplier_names[(line.tenant_id, contact_id)]}"
+    return None
+
+
+def _contact_name(s, tenant_id: str, contact_id: str) -> str:  # noqa: ANN001
+    c = s.get(Contact, (tenant_id, contact_id))
+    return c.name if c else contact_id

@@ -1,0 +1,397 @@
+"""The Unmatched Queue and suggestions: which Xero contacts still need a client, and which client.
+
+The rule (documented in the README):
+- An invoice *counts* when it is a sales invoice (ACCREC) whose status is not DELETED or VOIDED
+  (drafts and submitted invoices count: someone still has to decide whose they are).
+- It belongs to a client when its contact (tenant id + contact id) is linked to that client. That
+  ownership is derived on every read from `client_contact_link`, never copied onto documents.
+- Otherwise it belongs to the Ignored list when its contact is ignored, else to the Queue.
+  So every counting invoice is in exactly one place: a client, the Queue, or Ignored.
+- Credit notes do not put a contact in the queue on their own (a contact with only credit notes
+  has nothing to bill); once the contact is linked they show on the client's page.
+
+Aggregation happens in SQL (GROUP BY contact and currency rate), so the queue for 50,000 invoices
+is a single query; Python only merges the few per-currency groups into base-currency totals.
+
+The write actions (link, create, ignore, undo, ...) live in `xeroflow_core.clients` and are
+re-exported here, so callers can use one module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import Engine, and_
+from sqlmodel import Session, func, select
+
+from xeroflow_core.client_financials import (  # noqa: F401 - the Clients page's reads
+    ClientFinancials,
+    ClientRow,
+    client_financials,
+    client_list,
+)
+from xeroflow_core.clients import (  # noqa: F401 - the service API, re-exported
+    ContactKey,
+    UndoError,
+    archive_client,
+    create_client,
+    follow_merges,
+    ignore_contact,
+    ignore_contacts,
+    link_contacts,
+    restore_client,
+    set_client_status,
+    set_suppliers,
+    set_tracking_options,
+    undo,
+    undoable,
+    unignore_contact,
+    unlink_contact,
+    update_client,
+)
+from xeroflow_core.db import session_scope
+from xeroflow_core.models import (
+    Client,
+    ClientContactLink,
+    Contact,
+    IgnoredContact,
+    Invoice,
+    Organisation,
+)
+from xeroflow_core.money import to_base
+
+ZERO = Decimal("0")
+NOT_COUNTED = ("DELETED", "VOIDED")
+
+
+@dataclass
+class QueueRow:
+    """One unlinked contact with counting invoices (a queue row, or an ignored row)."""
+
+    tenant_id: str
+    contact_id: str
+    organisation: str
+    name: str
+    email: str
+    contact_status: str
+    merged_to: str | None
+    invoice_count: int = 0
+    total: Decimal = ZERO  # base currency, unrounded
+    totals: dict[str, Decimal] = field(default_factory=dict)  # per document currency, exact
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+    ignored_reason: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.tenant_id, self.contact_id)
+
+
+def counted_invoice_filter():  # noqa: ANN201 - a SQL expression
+    """The invoices the queue and client links account for (see the module docstring)."""
+    return and_(Invoice.type == "ACCREC", Invoice.status.not_in(NOT_COUNTED))
+
+
+def _org_names(s: Session) -> dict[str, str]:
+    return {t: n for t, n in s.exec(select(Organisation.tenant_id, Organisation.name))}
+
+
+def _unlinked_rows(
+    s: Session, *, ignored: bool, tenant_id: str | None, contact: ContactKey | None = None
+) -> list[QueueRow]:
+    link, ign = ClientContactLink, IgnoredContact
+    q = (
+        select(
+            Invoice.tenant_id,
+            Invoice.contact_id,
+            Contact.name,
+            Contact.email,
+            Contact.status,
+            Contact.merged_to_contact_id,
+            ign.reason,
+            Invoice.currency_code,
+            Invoice.currency_rate,
+            func.count(),
+            func.sum(Invoice.total),
+            func.min(Invoice.date),
+            func.max(Invoice.date),
+        )  # fmt: skip
+        .select_from(Invoice)
+        .outerjoin(
+            link, and_(link.tenant_id == Invoice.tenant_id, link.contact_id == Invoice.contact_id)
+        )
+        .outerjoin(
+            ign, and_(ign.tenant_id == Invoice.tenant_id, ign.contact_id == Invoice.contact_id)
+        )
+        .outerjoin(
+            Contact,
+            and_(Contact.tenant_id == Invoice.tenant_id, Contact.contact_id == Invoice.contact_id),
+        )
+        .where(counted_invoice_filter(), link.client_id.is_(None))
+        .where(ign.contact_id.is_not(None) if ignored else ign.contact_id.is_(None))
+        .group_by(
+            Invoice.tenant_id,
+            Invoice.contact_id,
+            Contact.name,
+            Contact.email,
+            Contact.status,
+            Contact.merged_to_contact_id,
+            ign.reason,
+            Invoice.currency_code,
+            Invoice.currency_rate,
+        )  # fmt: skip
+    )
+    if tenant_id:
+        q = q.where(Invoice.tenant_id == tenant_id)
+    if contact:
+        q = q.where(Invoice.tenant_id == contact[0], Invoice.contact_id == contact[1])
+    orgs = _org_names(s)
+    rows: dict[tuple[str, str], QueueRow] = {}
+    for t, c, name, email, status, merged, reason, cur, rate, n, total, first, last in s.exec(q):
+        row = rows.get((t, c))
+        if row is None:
+            row = rows[(t, c)] = QueueRow(
+                t, c, orgs.get(t, t), name or f"(contact {c} not synced)", email or "",
+                status or "", merged or None, ignored_reason=reason,
+            )  # fmt: skip
+        total = total or ZERO
+        row.invoice_count += n
+        row.total += to_base(total, rate)
+        row.totals[cur or ""] = row.totals.get(cur or "", ZERO) + total
+        row.first_date = min(d for d in (row.first_date, first) if d) if first else row.first_date
+        row.last_date = max(d for d in (row.last_date, last) if d) if last else row.last_date
+    return list(rows.values())
+
+
+def _sorted(rows: list[QueueRow], order: str) -> list[QueueRow]:
+    if order == "total":
+        return sorted(rows, key=lambda r: (-r.total, r.name.lower()))
+    if order == "newest":
+        return sorted(rows, key=lambda r: (r.last_date or dt.date.min, r.total), reverse=True)
+    if order == "name":
+        return sorted(rows, key=lambda r: r.name.lower())
+    raise ValueError("order is 'newest', 'total' or 'name'")
+
+
+def unmatched_queue(
+    engine: Engine, *, order: str = "newest", tenant_id: str | None = None
+) -> list[QueueRow]:
+    """One row per unlinked, not ignored contact with counting sales invoices."""
+    with session_scope(engine) as s:
+        return _sorted(_unlinked_rows(s, ignored=False, tenant_id=tenant_id), order)
+
+
+def ignored_contacts(engine: Engine, *, tenant_id: str | None = None) -> list[QueueRow]:
+    """Ignored contacts with their counting invoices (listed separately, reversible)."""
+    with session_scope(engine) as s:
+        ignored = _sorted(_unlinked_rows(s, ignored=True, tenant_id=tenant_id), "name")
+        # ignored contacts without invoices still show, so they can be brought back
+        have = {r.key for r in ignored}
+        orgs = _org_names(s)
+        q = select(IgnoredContact, Contact).outerjoin(
+            Contact,
+            and_(
+                Contact.tenant_id == IgnoredContact.tenant_id,
+                Contact.contact_id == IgnoredContact.contact_id,
+            ),
+        )
+        for ign, c in s.exec(q):
+            if (ign.tenant_id, ign.contact_id) not in have:
+                ignored.append(
+                    QueueRow(
+                        ign.tenant_id, ign.contact_id, orgs.get(ign.tenant_id, ign.tenant_id),
+                        c.name if c else ign.contact_id, c.email if c else "",
+                        c.status if c else "", c.merged_to_contact_id if c else None,
+                        ignored_reason=ign.reason,
+                    )
+                )  # fmt: skip
+        return ignored
+
+
+def queue_count(engine: Engine) -> int:
+    """How many contacts wait in the queue (for the page header and the menu)."""
+    link, ign = ClientContactLink, IgnoredContact
+    inner = (
+        select(Invoice.tenant_id, Invoice.contact_id)
+        .outerjoin(
+            link, and_(link.tenant_id == Invoice.tenant_id, link.contact_id == Invoice.contact_id)
+        )
+        .outerjoin(
+            ign, and_(ign.tenant_id == Invoice.tenant_id, ign.contact_id == Invoice.contact_id)
+        )
+        .where(counted_invoice_filter(), link.client_id.is_(None), ign.contact_id.is_(None))
+        .distinct()
+        .subquery()
+    )
+    with session_scope(engine) as s:
+        return int(s.exec(select(func.count()).select_from(inner)).one())
+
+
+def queue_row(engine: Engine, tenant_id: str, contact_id: str) -> QueueRow | None:
+    """The queue figures of one contact, whether queued or ignored (None when it has none)."""
+    with session_scope(engine) as s:
+        for ignored in (False, True):
+            rows = _unlinked_rows(
+                s, ignored=ignored, tenant_id=None, contact=(tenant_id, contact_id)
+            )
+            if rows:
+                return rows[0]
+    return None
+
+
+# --- suggestions ------------------------------------------------------------------------------
+
+LEGAL_WORDS = frozenset(
+    [
+        "ltd",
+        "limited",
+        "llc",
+        "inc",
+        "incorporated",
+        "pty",
+        "plc",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "gmbh",
+        "llp",
+        "lp",
+        "the",
+        "and",
+    ]
+)
+FREE_MAIL = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "xtra.co.nz",
+        "bigpond.com",
+        "gmx.com",
+        "mail.com",
+    ]
+)
+MIN_SCORE = 0.6
+
+
+def name_key(name: str) -> str:
+    """A name reduced to what identifies it: case, accents, punctuation, '&'/'and', 'The' and
+    legal suffixes (Ltd, Limited, Inc, Pty, LLC...) are ignored."""
+    text = unicodedata.normalize("NFKD", name or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text.replace("&", " and ").replace("+", " and ")
+    text = re.sub(r"(?<=\w)\.(?=\w\.)", "", text)  # "l.l.c." -> "llc."
+    tokens = re.findall(r"[a-z0-9]+", text.replace("'", ""))
+    kept = [t for t in tokens if t not in LEGAL_WORDS]
+    return " ".join(kept or tokens)
+
+
+def email_domain(email: str) -> str:
+    """The company domain of an address; '' for free-mail providers and blanks."""
+    _, _, domain = (email or "").strip().lower().rpartition("@")
+    return "" if not domain or domain in FREE_MAIL else domain
+
+
+def name_similarity(a: str, b: str) -> float:
+    """0..1: 1.0 when the names are the same once noise is removed."""
+    ka, kb = name_key(a), name_key(b)
+    if not ka or not kb:
+        return 0.0
+    if ka == kb:
+        return 1.0
+    ta, tb = set(ka.split()), set(kb.split())
+    jaccard = len(ta & tb) / len(ta | tb)
+    contained = 0.0
+    if (ta <= tb or tb <= ta) and max(len(t) for t in ta & tb or {""}) >= 3:
+        contained = 0.85
+    sm = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
+    ratio = sm.ratio() if sm.quick_ratio() >= MIN_SCORE else 0.0
+    return max(ratio, jaccard, contained)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    client_id: int
+    name: str
+    score: float  # 0..1
+    reason: str
+
+
+def suggestions(
+    engine: Engine, tenant_id: str, contact_id: str, limit: int = 5
+) -> list[Suggestion]:
+    """Active clients that look like this contact, best first, each with why."""
+    with session_scope(engine) as s:
+        contact = s.get(Contact, (tenant_id, contact_id))
+        if contact is None:
+            return []
+        clients = {c.id: c for c in s.exec(select(Client).where(Client.status == "active"))}
+        linked: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        q = select(ClientContactLink.client_id, Contact.name, Contact.email).join(
+            Contact,
+            and_(
+                Contact.tenant_id == ClientContactLink.tenant_id,
+                Contact.contact_id == ClientContactLink.contact_id,
+            ),
+        )
+        for cid, name, email in s.exec(q):
+            if cid in clients:
+                linked[cid].append((name, email))
+    domain = email_domain(contact.email)
+    out: list[Suggestion] = []
+    for cid, client in clients.items():
+        best, best_name = name_similarity(contact.name, client.name), client.name
+        for other_name, _ in linked.get(cid, ()):
+            score = name_similarity(contact.name, other_name)
+            if score > best:
+                best, best_name = score, other_name
+        reasons = []
+        if best >= MIN_SCORE:
+            if best == 1.0:
+                how = (
+                    "same name"
+                    if contact.name.strip().lower() == best_name.strip().lower()
+                    else ("same name apart from case, punctuation or Ltd/Limited")
+                )
+                reasons.append(f"{how} as '{best_name}'")
+            else:
+                reasons.append(f"name {best:.0%} like '{best_name}'")
+        if domain:
+            same = [n for n, e in linked.get(cid, ()) if email_domain(e) == domain]
+            if same:
+                reasons.append(f"same email domain @{domain} as '{same[0]}'")
+                best = max(best, 0.9) if best < MIN_SCORE else min(1.0, best + 0.05)
+        if reasons:
+            out.append(Suggestion(cid, client.name, round(best, 3), "; ".join(reasons)))
+    out.sort(key=lambda x: (-x.score, x.name.lower()))
+    return out[:limit]
+
+
+def client_choices(
+    engine: Engine, search: str = "", status: str | None = "active"
+) -> list[tuple[int, str]]:
+    """(id, name) of clients for pickers, by name."""
+    with session_scope(engine) as s:
+        q = select(Client.id, Client.name).order_by(func.lower(Client.name))
+        if status:
+            q = q.where(Client.status == status)
+        if search.strip():
+            q = q.where(func.lower(Client.name).contains(search.strip().lower()))
+        return [(i, n) for i, n in s.exec(q)]
