@@ -1,0 +1,70 @@
+"""Profitability: P&L per client (revenue, direct costs, gross profit, margin) from synced lines.
+
+- `query`: the SQL (what counts, and the attribution rule of every line), grouped in SQL.
+- `figures`: pure pandas/Decimal computations over the grouped facts.
+- `periods`: month, quarter, financial year, custom range, and the previous period.
+- `view`: one render's figures for the page, checked (`view_profitability`) and cached.
+Definitions: DESIGN.md §6. Gross profit is before people costs (Xero keeps salaries in
+overheads).
+"""
+
+from xeroflow_core.profitability.figures import (
+    ROW_CLIENT,
+    ROW_OTHER,
+    ROW_UNATTRIBUTED,
+    ROW_UNMATCHED,
+    client_table,
+    concentration,
+    margin,
+    monthly,
+    top_n,
+    totals,
+)
+from xeroflow_core.profitability.periods import (
+    Period,
+    custom,
+    financial_year,
+    month,
+    previous,
+    quarter,
+)
+from xeroflow_core.profitability.query import facts, lines
+from xeroflow_core.profitability.view import (
+    View,
+    clear_cache,
+    compute,
+    data_version,
+    drill_down,
+    last_sync,
+    organisations,
+    profitability,
+)
+
+__all__ = [
+    "ROW_CLIENT",
+    "ROW_OTHER",
+    "ROW_UNATTRIBUTED",
+    "ROW_UNMATCHED",
+    "Period",
+    "View",
+    "clear_cache",
+    "client_table",
+    "compute",
+    "concentration",
+    "custom",
+    "data_version",
+    "drill_down",
+    "facts",
+    "financial_year",
+    "last_sync",
+    "lines",
+    "margin",
+    "month",
+    "monthly",
+    "organisations",
+    "previous",
+    "profitability",
+    "quarter",
+    "top_n",
+    "totals",
+]

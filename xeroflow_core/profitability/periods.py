@@ -1,0 +1,87 @@
+"""Reporting periods: month, quarter, the organisation's financial year, or a custom range.
+
+A period is a pair of calendar dates, both inclusive, as Xero's reports take them. The previous
+period (for "change against the previous period") has the same shape and length in months.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+KINDS = ("month", "quarter", "financial_year", "custom")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    kind: str = "custom"
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+
+    def months(self) -> list[str]:
+        """The calendar months the period touches, as 'YYYY-MM' (the monthly series' axis)."""
+        out, y, m = [], self.start.year, self.start.month
+        while (y, m) <= (self.end.year, self.end.month):
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+
+def month_end(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def add_months(y: int, m: int, n: int) -> tuple[int, int]:
+    k = y * 12 + (m - 1) + n
+    return k // 12, k % 12 + 1
+
+
+def month(y: int, m: int) -> Period:
+    return Period(date(y, m, 1), month_end(y, m), "month", f"{date(y, m, 1):%B %Y}")
+
+
+def quarter(y: int, q: int) -> Period:
+    """Calendar quarter q (1-4) of year y."""
+    if q not in (1, 2, 3, 4):
+        raise ValueError("quarter must be 1-4")
+    m = 3 * (q - 1) + 1
+    return Period(date(y, m, 1), month_end(y, m + 2), "quarter", f"Q{q} {y}")
+
+
+def financial_year(containing: date, fy_end_day: int = 31, fy_end_month: int = 12) -> Period:
+    """The financial year holding `containing`, for an organisation whose year ends on
+    (FinancialYearEndDay, FinancialYearEndMonth), e.g. 31 March in New Zealand."""
+    day = min(fy_end_day, calendar.monthrange(containing.year, fy_end_month)[1])
+    end = date(containing.year, fy_end_month, day)
+    if containing > end:
+        ny = containing.year + 1
+        end = date(ny, fy_end_month, min(fy_end_day, calendar.monthrange(ny, fy_end_month)[1]))
+    prev_end_year = end.year - 1
+    prev_day = min(fy_end_day, calendar.monthrange(prev_end_year, fy_end_month)[1])
+    start = date(prev_end_year, fy_end_month, prev_day) + timedelta(days=1)
+    label = f"FY {start.year}" if start.year == end.year else f"FY {start.year}/{end:%y}"
+    return Period(start, end, "financial_year", label)
+
+
+def custom(start: date, end: date) -> Period:
+    return Period(start, end, "custom", f"{start:%d %b %Y} – {end:%d %b %Y}")
+
+
+def previous(p: Period) -> Period:
+    """The period just before `p`, of the same kind (a custom range: the same number of days)."""
+    if p.kind == "month":
+        y, m = add_months(p.start.year, p.start.month, -1)
+        return month(y, m)
+    if p.kind == "quarter":
+        y, m = add_months(p.start.year, p.start.month, -3)
+        return quarter(y, (m - 1) // 3 + 1)
+    if p.kind == "financial_year":
+        return financial_year(p.start - timedelta(days=1), p.end.day, p.end.month)
+    days = (p.end - p.start).days + 1
+    return custom(p.start - timedelta(days=days), p.start - timedelta(days=1))
