@@ -12,7 +12,11 @@ from xeroflow_core.models.core import utcnow
 
 class OAuthFlow(SQLModel, table=True):
     """A consent in progress: state and PKCE verifier live here, not in the browser session,
-    because Xero's callback arrives as a fresh page load. Single use, short-lived."""
+    because Xero's callback arrives as a fresh page load. Single use, short-lived.
+
+    A consumed flow is kept (not deleted) until it expires, with a hash of the code it was
+    used with and its outcome, so that Streamlit running the callback twice gets the same
+    answer instead of a "replayed" error, while any other reuse is refused."""
 
     __tablename__ = "oauth_flow"
 
@@ -21,6 +25,9 @@ class OAuthFlow(SQLModel, table=True):
     username: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+    consumed_at: datetime | None = None
+    code_hash: str = Field(default="", max_length=64)  # sha256 of the code it was used with
+    outcome: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class XeroToken(SQLModel, table=True):
@@ -38,6 +45,11 @@ class XeroToken(SQLModel, table=True):
     status: str = Field(default="active", max_length=32)  # active, needs_reconnect, revoked
     status_reason: str = Field(default="", max_length=2000)
     version: int = Field(default=1)  # bumped on every rotation: single-flight refresh
+    # The refresh lock: a lease taken with a conditional UPDATE, so one thread of one process
+    # refreshes while every other waits for the rotated pair (SQLite and PostgreSQL alike).
+    refresh_lock_owner: str = Field(default="", max_length=64)
+    refresh_lock_until: datetime | None = None
+    connected_by: str = Field(default="", max_length=64)  # the XeroFlow admin who consented
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

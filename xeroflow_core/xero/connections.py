@@ -1,0 +1,401 @@
+"""Organisations (Xero tenants): storing what /connections says, choosing which to sync,
+disconnecting, and the state the Connect page shows.
+
+Why a module of its own: a consent can add several organisations, a Demo Company reset makes
+one vanish, and a disconnect must keep every synced row, link and mapping. All of that is about
+`XeroConnection` rows, not about OAuth, so it lives here; oauth.py handles the consent itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from xeroflow_core import audit
+from xeroflow_core.db import session_scope
+from xeroflow_core.models.core import utcnow
+from xeroflow_core.models.xero import XeroConnection, XeroToken
+from xeroflow_core.settings import Settings
+from xeroflow_core.users import Actor, require
+from xeroflow_core.xero.tokens import (
+    HTTP_TIMEOUT_S,
+    NeedsReconnect,
+    XeroAuthError,
+    decrypt_token,
+    encrypt_token,
+    get_access_token,
+    oauth_client,
+    safe_error,
+    token_for_id,
+)
+
+log = logging.getLogger(__name__)
+
+STATE_LABELS = {
+    "not_connected": "Not connected",
+    "connected": "Connected",
+    "needs_reconnect": "Needs reconnect",
+    "read_only": "Lost write access",
+    "disconnected": "Disconnected",
+    "removed": "Removed in Xero",
+}
+
+
+def _http(http: httpx.Client | None) -> httpx.Client:
+    return http if http is not None else httpx.Client(timeout=HTTP_TIMEOUT_S)
+
+
+def fetch_connections(
+    settings: Settings,
+    access_token: str,
+    *,
+    auth_event_id: str | None = None,
+    http: httpx.Client | None = None,
+) -> list[dict[str, Any]]:
+    """GET /connections (only this consent's tenants when auth_event_id is given)."""
+    client = _http(http)
+    params = {"authEventId": auth_event_id} if auth_event_id else None
+    try:
+        resp = client.get(
+            settings.connections_url,
+            params=params,
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+        )
+        resp.raise_for_status()
+        rows = resp.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise XeroAuthError(f"Xero's /connections could not be read: {safe_error(exc)}") from None
+    finally:
+        if http is None:
+            client.close()
+    if not isinstance(rows, list):
+        raise XeroAuthError("Xero's /connections answered something that is not a list")
+    return rows
+
+
+def _parse_xero_time(value: str | None) -> str:
+    return (value or "")[:26]
+
+
+def store_connections(
+    session: Any, token_id: int, rows: list[dict[str, Any]], *, choose_single: bool
+) -> tuple[list[str], list[str]]:
+    """Upsert one XeroConnection per tenant in `rows` (this consent's tenants) on `token_id`.
+
+    Returns (tenant ids, ids of tenants that are new to XeroFlow). A reconnected tenant keeps
+    its sync choice; new ones wait for the admin's choice unless the consent added only one."""
+    now = utcnow()
+    tenant_ids, new = [], []
+    for row in rows:
+        tid = str(row.get("tenantId") or "").lower()
+        if not tid:
+            continue
+        tenant_ids.append(tid)
+        conn = session.get(XeroConnection, tid)
+        if conn is None:
+            conn = XeroConnection(tenant_id=tid, sync_enabled=False, connected_at=now)
+            new.append(tid)
+        conn.tenant_name = str(row.get("tenantName") or conn.tenant_name)
+        conn.tenant_type = str(row.get("tenantType") or conn.tenant_type)
+        conn.connection_id = str(row.get("id") or "")
+        conn.token_id = token_id
+        conn.status, conn.status_reason, conn.updated_at = "connected", "", now
+        conn.detail = {
+            **(conn.detail or {}),
+            "created_date_utc": _parse_xero_time(row.get("createdDateUtc")),
+            "updated_date_utc": _parse_xero_time(row.get("updatedDateUtc")),
+            "auth_event_id": str(row.get("authEventId") or ""),
+        }
+        session.add(conn)
+    if choose_single and len(tenant_ids) == 1 and new:
+        session.get(XeroConnection, tenant_ids[0]).sync_enabled = True
+    return tenant_ids, new
+
+
+def mark_missing(session: Any, token_id: int, present: set[str]) -> list[str]:
+    """Tenants on this authorisation that Xero no longer lists (a Demo Company reset, an
+    organisation removed from Xero): marked "removed", data kept."""
+    gone = []
+    rows = session.exec(select(XeroConnection).where(XeroConnection.token_id == token_id))
+    for conn in rows:
+        if conn.tenant_id not in present and conn.status in ("connected", "read_only"):
+            conn.status = "removed"
+            conn.status_reason = (
+                "Xero no longer lists this organisation for XeroFlow (it was removed, or a Demo "
+                "Company was reset); its synced data is kept"
+            )
+            conn.sync_enabled, conn.updated_at = False, utcnow()
+            gone.append(conn.tenant_id)
+    return gone
+
+
+def refresh_connections(
+    engine: Engine, settings: Settings, *, http: httpx.Client | None = None
+) -> list[str]:
+    """Re-read /connections for every active authorisation and mark the tenants that
+    disappeared; returns their ids. The worker may run it daily; it costs one call each."""
+    with session_scope(engine) as s:
+        token_ids = [t.id for t in s.exec(select(XeroToken).where(XeroToken.status == "active"))]
+    gone: list[str] = []
+    for token_id in token_ids:
+        try:
+            token = token_for_id(engine, settings, int(token_id), http=http)
+            rows = fetch_connections(settings, token["access_token"], http=http)
+        except (NeedsReconnect, XeroAuthError) as exc:
+            log.warning("could not re-read connections of token %s: %s", token_id, exc)
+            continue
+        present = {str(r.get("tenantId") or "").lower() for r in rows}
+        with session_scope(engine) as s:
+            removed = mark_missing(s, int(token_id), present)
+            if removed:
+                from xeroflow_core.users import SYSTEM
+
+                audit.record(s, SYSTEM, "xero.removed_in_xero", ",".join(removed))
+        gone += removed
+    return gone
+
+
+def active_tenants(engine: Engine) -> list[XeroConnection]:
+    """Organisations to sync: connected (or read-only: reads still work) and chosen."""
+    with session_scope(engine) as s:
+        rows = s.exec(
+            select(XeroConnection)
+            .where(XeroConnection.status.in_(("connected", "read_only")))
+            .where(XeroConnection.sync_enabled == True)  # noqa: E712 - SQL expression
+            .order_by(XeroConnection.tenant_name)
+        )
+        return list(rows)
+
+
+def request_initial_sync(engine: Engine, actor: Actor, tenant_ids: list[str]) -> list[str]:
+    """Ask the worker for a full sync of newly chosen organisations (if sync is installed)."""
+    try:
+        from xeroflow_core.sync.requests import request_sync
+    except ImportError:
+        log.info("sync requests are not available yet; no initial sync requested")
+        return []
+    done = []
+    for tid in tenant_ids:
+        try:
+            request_sync(engine, actor, tid, full=True, trigger="initial")
+            done.append(tid)
+        except Exception as exc:  # noqa: BLE001 - the connection stands; the sync can be re-asked
+            log.warning("could not request the initial sync of %s: %s", tid, type(exc).__name__)
+    return done
+
+
+def choose_organisations(engine: Engine, actor: Actor, tenant_ids: list[str]) -> list[str]:
+    """Sync exactly these connected organisations (the admin's choice); returns the newly
+    enabled ones, whose initial sync is requested."""
+    require(actor, "manage_connection")
+    wanted = {t.lower() for t in tenant_ids}
+    enabled_now: list[str] = []
+    with session_scope(engine) as s:
+        known = {c.tenant_id: c for c in s.exec(select(XeroConnection))}
+        unknown = wanted - set(known)
+        if unknown:
+            raise ValueError(f"not connected organisations: {', '.join(sorted(unknown))}")
+        for tid, conn in known.items():
+            want = tid in wanted
+            if want and conn.status not in ("connected", "read_only"):
+                raise ValueError(f"{conn.tenant_name or tid} is {conn.status}; reconnect it first")
+            if want and not conn.sync_enabled:
+                enabled_now.append(tid)
+            if conn.sync_enabled != want:
+                conn.sync_enabled, conn.updated_at = want, utcnow()
+        audit.record(s, actor, "xero.choose_organisations", ",".join(sorted(wanted)),
+                     enabled=enabled_now)  # fmt: skip
+    request_initial_sync(engine, actor, enabled_now)
+    return enabled_now
+
+
+def _revoke(settings: Settings, refresh_token: str, http: httpx.Client | None) -> None:
+    client = oauth_client(settings, http)
+    try:
+        resp = client.revoke_token(
+            settings.revocation_endpoint, token=refresh_token, token_type_hint="refresh_token"
+        )
+        resp.raise_for_status()
+    except Exception as exc:  # noqa: BLE001 - surfaced as a safe message
+        raise XeroAuthError(f"Xero did not accept the revocation: {safe_error(exc)}") from None
+    finally:
+        client.close()
+
+
+def _disconnect_all(engine: Engine, settings: Settings, actor: Actor, http: Any) -> list[str]:
+    with session_scope(engine) as s:
+        tokens = list(s.exec(select(XeroToken).where(XeroToken.status != "revoked")))
+    tenants: list[str] = []
+    for tok in tokens:
+        try:
+            refresh_token = decrypt_token(settings, tok.encrypted_token).get("refresh_token")
+        except XeroAuthError:
+            refresh_token = None
+        if refresh_token and tok.status == "active":
+            _revoke(settings, str(refresh_token), http)
+        now = utcnow()
+        with session_scope(engine) as s:
+            row = s.get(XeroToken, tok.id)
+            row.status, row.status_reason, row.updated_at = "revoked", f"by {actor.username}", now
+            row.encrypted_token = encrypt_token(settings, {})  # a dead token is not kept
+            row.access_expires_at = None
+            for conn in s.exec(select(XeroConnection).where(XeroConnection.token_id == tok.id)):
+                if conn.status != "removed":
+                    conn.status = "disconnected"
+                    conn.status_reason = f"disconnected by {actor.username}; data kept"
+                    conn.updated_at = now
+                    tenants.append(conn.tenant_id)
+            audit.record(s, actor, "xero.disconnect", "all", token_id=tok.id, tenants=tenants)
+    return tenants
+
+
+def disconnect(
+    engine: Engine,
+    settings: Settings,
+    actor: Actor,
+    tenant_id: str | None,
+    *,
+    http: httpx.Client | None = None,
+) -> list[str]:
+    """Disconnect Xero: revoke the whole authorisation (tenant_id None) or remove one
+    organisation's connection (DELETE /connections/{id}). Synced rows, client links and
+    mappings are kept; the connections are marked disconnected. Returns the tenant ids."""
+    require(actor, "manage_connection")
+    if tenant_id is None:
+        return _disconnect_all(engine, settings, actor, http)
+    tenant_id = tenant_id.lower()
+    with session_scope(engine) as s:
+        conn = s.get(XeroConnection, tenant_id)
+        if conn is None:
+            raise ValueError(f"organisation {tenant_id} is not connected")
+        connection_id, status = conn.connection_id, conn.status
+    if status in ("connected", "read_only") and connection_id:
+        try:
+            access = get_access_token(engine, settings, tenant_id, http=http)
+        except NeedsReconnect:
+            access = None  # the authorisation is dead already: nothing to remove at Xero
+        if access:
+            client = _http(http)
+            try:
+                resp = client.delete(
+                    f"{settings.connections_url}/{connection_id}",
+                    headers={"Authorization": f"Bearer {access}"},
+                )
+                if resp.status_code not in (200, 204, 404):
+                    resp.raise_for_status()
+            except httpx.HTTPError as exc:
+                raise XeroAuthError(
+                    f"Xero did not remove the connection: {safe_error(exc)}"
+                ) from None
+            finally:
+                if http is None:
+                    client.close()
+    with session_scope(engine) as s:
+        conn = s.get(XeroConnection, tenant_id)
+        conn.status = "disconnected"
+        conn.status_reason = f"disconnected by {actor.username}; data kept"
+        conn.sync_enabled, conn.updated_at = False, utcnow()
+        audit.record(s, actor, "xero.disconnect", tenant_id, name=conn.tenant_name)
+    return [tenant_id]
+
+
+# --- what the Connect page shows --------------------------------------------------------------
+
+
+@dataclass
+class OrganisationView:
+    tenant_id: str
+    name: str
+    tenant_type: str
+    status: str
+    status_label: str
+    reason: str
+    sync_enabled: bool
+    connected_at: datetime | None
+    last_sync: datetime | None = None
+
+
+@dataclass
+class ConnectionOverview:
+    state: str  # not_connected, connected, needs_reconnect, read_only, disconnected
+    label: str
+    organisations: list[OrganisationView] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)
+    last_refresh: datetime | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def awaiting_choice(self) -> bool:
+        """Connected organisations exist but none is chosen for sync yet."""
+        usable = [o for o in self.organisations if o.status in ("connected", "read_only")]
+        return bool(usable) and not any(o.sync_enabled for o in usable)
+
+
+def last_sync_times(engine: Engine) -> dict[str, datetime]:
+    """The last finished sync per tenant, read from the sync tables when they exist."""
+    try:
+        from xeroflow_core.models import sync as sync_models
+    except ImportError:
+        return {}
+    model = getattr(sync_models, "SyncRun", None)
+    if model is None:
+        return {}
+    when = next((getattr(model, c) for c in ("finished_at", "ended_at") if hasattr(model, c)), None)
+    if when is None or not hasattr(model, "tenant_id"):
+        return {}
+    from sqlalchemy import func
+
+    try:
+        with session_scope(engine) as s:
+            rows = s.execute(select(model.tenant_id, func.max(when)).group_by(model.tenant_id))
+            return {str(t): v for t, v in rows if v is not None}
+    except Exception:  # noqa: BLE001 - the sync schema may be mid-change; omit the figure
+        return {}
+
+
+def overview(engine: Engine) -> ConnectionOverview:
+    """The connection state for the Connect page (never any token material)."""
+    from xeroflow_core.xero.tokens import _aware
+
+    syncs = last_sync_times(engine)
+    with session_scope(engine) as s:
+        conns = list(s.exec(select(XeroConnection).order_by(XeroConnection.tenant_name)))
+        tokens = list(s.exec(select(XeroToken).where(XeroToken.status != "revoked")))
+    orgs = [
+        OrganisationView(
+            c.tenant_id, c.tenant_name, c.tenant_type, c.status, STATE_LABELS.get(c.status, c.status),
+            c.status_reason, c.sync_enabled, _aware(c.connected_at), _aware(syncs.get(c.tenant_id)),
+        )
+        for c in conns
+    ]  # fmt: skip
+    statuses = {o.status for o in orgs}
+    if "needs_reconnect" in statuses or any(t.status == "needs_reconnect" for t in tokens):
+        state = "needs_reconnect"
+    elif "read_only" in statuses:
+        state = "read_only"
+    elif "connected" in statuses:
+        state = "connected"
+    elif orgs:
+        state = "disconnected"
+    else:
+        state = "not_connected"
+    scopes = sorted({sc for t in tokens for sc in t.scopes.split()})
+    refreshed = [_aware(t.refreshed_at or t.created_at) for t in tokens]
+    reasons = sorted(
+        {o.reason for o in orgs if o.status in ("needs_reconnect", "read_only", "removed")}
+        | {t.status_reason for t in tokens if t.status == "needs_reconnect"}
+    )
+    return ConnectionOverview(
+        state,
+        STATE_LABELS[state],
+        orgs,
+        scopes,
+        max(refreshed) if refreshed else None,
+        [r for r in reasons if r],
+    )
