@@ -133,7 +133,7 @@ def user_json(u: User) -> dict[str, Any]:
 
 
 def organisation_json(o: Org) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "OrganisationID": o.tenant_id,
         "APIKey": "",
         "Name": o.name,
@@ -151,7 +151,6 @@ def organisation_json(o: Org) -> dict[str, Any]:
         "SalesTaxPeriod": "TWOMONTHS" if o.country_code == "NZ" else "QUARTERLY1",
         "DefaultSalesTax": "Tax Exclusive",
         "DefaultPurchasesTax": "Tax Exclusive",
-        "PeriodLockDate": ms_date(o.period_lock_date) if o.period_lock_date else None,
         "CreatedDateUTC": ms_datetime(o.created),
         "OrganisationEntityType": o.organisation_type,
         "Timezone": o.timezone,
@@ -164,6 +163,9 @@ def organisation_json(o: Org) -> dict[str, Any]:
         "ExternalLinks": [],
         "PaymentTerms": {},
     }
+    if o.period_lock_date:  # "Shown if set"
+        out["PeriodLockDate"] = ms_date(o.period_lock_date)
+    return out
 
 
 def contact_json(o: Org, c: Contact, full: bool) -> dict[str, Any]:
