@@ -1,0 +1,257 @@
+"""What a person does with the drafts: read them, edit lines, add a one-off line, exclude a
+client, approve, and ask the worker to push. Every action is checked and audited.
+
+Partners review (read); admins change and push. Status flows back from Xero through the sync:
+a pushed draft shows the status of the synced invoice with its InvoiceID, when there is one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from xeroflow_core import audit
+from xeroflow_core.db import session_scope
+from xeroflow_core.eom.billing import BillingRuleError, parse_month, to_amount
+from xeroflow_core.eom.engine import existing_lines, reprice
+from xeroflow_core.models import Client, Contact, Invoice, Organisation, utcnow
+from xeroflow_core.models.eom import EomDraft, EomDraftLine
+from xeroflow_core.settings import Settings
+from xeroflow_core.users import Actor, require
+
+EDITABLE_STATES = ("generated", "approved", "failed")
+
+
+class ReviewError(ValueError):
+    """An action that cannot be done on this draft now (with the reason for the person)."""
+
+
+@dataclass
+class DraftView:
+    """A draft as the review page and the CLI show it."""
+
+    id: int
+    client_id: int
+    client_name: str
+    contact_name: str
+    tenant_id: str
+    month: date
+    invoice_date: date
+    due_date: date | None
+    reference: str
+    currency: str
+    line_amount_types: str
+    sub_total: Decimal
+    total_tax: Decimal
+    total: Decimal
+    state: str
+    problems: list[str]
+    warnings: list[str]
+    error: str
+    xero_invoice_id: str
+    xero_invoice_number: str
+    xero_status: str  # the synced invoice's status when synced, else as the push answered
+    xero_url: str
+    lines: list[EomDraftLine] = field(default_factory=list)
+
+    @property
+    def can_approve(self) -> bool:
+        return self.state in ("generated", "failed") and not self.problems
+
+
+def invoice_url(settings: Settings, short_code: str, invoice_id: str) -> str:
+    """A link to the invoice in Xero (or in the sandbox, in demo mode)."""
+    if not invoice_id:
+        return ""
+    if settings.demo_mode or "api.xero.com" not in settings.xero_api_url:
+        return f"{settings.xero_api_url}/_sandbox/invoices/{invoice_id}"
+    return (
+        "https://go.xero.com/organisationlogin/default.aspx?shortcode="
+        f"{short_code}&redirecturl=/AccountsReceivable/Edit.aspx?InvoiceID={invoice_id}"
+    )
+
+
+def list_drafts(
+    engine: Engine, actor: Actor, month: str | date, settings: Settings | None = None
+) -> list[DraftView]:
+    """Every draft of the month with its lines, problems and Xero status."""
+    require(actor, "review_eom")
+    first = parse_month(month)
+    out = []
+    with session_scope(engine) as s:
+        rows = s.exec(
+            select(EomDraft, Client)
+            .join(Client, Client.id == EomDraft.client_id)
+            .where(EomDraft.month == first)
+            .order_by(Client.name)
+        ).all()
+        for d, client in rows:
+            contact = s.get(Contact, (d.tenant_id, d.contact_id)) if d.contact_id else None
+            synced = s.get(Invoice, (d.tenant_id, d.xero_invoice_id)) if d.xero_invoice_id else None
+            org = s.get(Organisation, d.tenant_id) if d.tenant_id else None
+            url = ""
+            if settings is not None:
+                url = invoice_url(settings, org.short_code if org else "", d.xero_invoice_id)
+            out.append(
+                DraftView(
+                    d.id, d.client_id, client.name, contact.name if contact else "",
+                    d.tenant_id, d.month, d.invoice_date, d.due_date, d.reference,
+                    d.currency_code, d.line_amount_types, d.sub_total, d.total_tax, d.total,
+                    d.state, list(d.problems), list(d.warnings), d.error, d.xero_invoice_id,
+                    synced.invoice_number if synced else d.xero_invoice_number,
+                    synced.status if synced else d.xero_status, url, existing_lines(s, d.id),
+                )
+            )  # fmt: skip
+    return out
+
+
+def _editable(s, draft_id: int) -> EomDraft:  # noqa: ANN001
+    draft = s.get(EomDraft, draft_id)
+    if draft is None:
+        raise ReviewError(f"draft {draft_id} does not exist")
+    if draft.state not in EDITABLE_STATES:
+        raise ReviewError(
+            f"draft {draft.reference} is {draft.state}: a change after pushing is made in Xero"
+        )
+    return draft
+
+
+def _line_values(row: dict) -> dict:
+    desc = str(row.get("description") or "").strip()
+    if not desc:
+        raise ReviewError("every line needs a description")
+    qty = to_amount(row.get("quantity", 1), "quantity")
+    if qty <= 0:
+        raise ReviewError("quantity must be more than zero")
+    return {
+        "description": desc[:4000],
+        "quantity": qty,
+        "unit_amount": to_amount(row.get("unit_amount", 0), "unit amount"),
+        "account_code": str(row.get("account_code") or "").strip(),
+        "tax_type": str(row.get("tax_type") or "").strip(),
+    }
+
+
+def update_lines(engine: Engine, actor: Actor, draft_id: int, rows: list[dict]) -> None:
+    """Replace a draft's lines with edited rows (an `id` keeps a line; a missing one is removed,
+    which releases a rebilled cost for a later month). Totals and checks are recomputed."""
+    require(actor, "push_eom")
+    try:
+        values = [(_line_values(r), r.get("id")) for r in rows]
+    except BillingRuleError as exc:
+        raise ReviewError(str(exc)) from exc
+    with session_scope(engine) as s:
+        draft = _editable(s, draft_id)
+        old = {ln.id: ln for ln in existing_lines(s, draft.id)}
+        keep = set()
+        for pos, (vals, line_id) in enumerate(values):
+            ln = old.get(int(line_id)) if line_id not in (None, "") else None
+            if ln is None:
+                ln = EomDraftLine(draft_id=draft.id, source="manual")
+            changed = any(getattr(ln, k) != v for k, v in vals.items())
+            for k, v in vals.items():
+                setattr(ln, k, v)
+            ln.position, ln.edited = pos, ln.edited or changed
+            s.add(ln)
+            if ln.id is not None:
+                keep.add(ln.id)
+        for lid, ln in old.items():
+            if lid not in keep:
+                s.delete(ln)
+        s.flush()
+        reprice(s, draft)
+        if draft.state in ("approved", "failed"):
+            draft.state, draft.error = "generated", ""
+        audit.record(s, actor, "eom.edit_lines", draft.reference, lines=len(values))
+
+
+def add_line(engine: Engine, actor: Actor, draft_id: int, **row: object) -> None:
+    """Add a one-off line to a draft (kept when the month is generated again)."""
+    require(actor, "push_eom")
+    try:
+        vals = _line_values(row)
+    except BillingRuleError as exc:
+        raise ReviewError(str(exc)) from exc
+    with session_scope(engine) as s:
+        draft = _editable(s, draft_id)
+        pos = len(existing_lines(s, draft.id))
+        s.add(EomDraftLine(draft_id=draft.id, source="manual", position=pos, edited=True, **vals))
+        s.flush()
+        reprice(s, draft)
+        if draft.state in ("approved", "failed"):
+            draft.state, draft.error = "generated", ""
+        audit.record(s, actor, "eom.add_line", draft.reference, **vals)
+
+
+def set_excluded(engine: Engine, actor: Actor, draft_id: int, excluded: bool = True) -> None:
+    """Leave a client out of this month's push (or bring it back)."""
+    require(actor, "push_eom")
+    with session_scope(engine) as s:
+        draft = s.get(EomDraft, draft_id)
+        if draft is None:
+            raise ReviewError(f"draft {draft_id} does not exist")
+        if excluded:
+            _editable(s, draft_id)
+            draft.state = "excluded"
+        elif draft.state == "excluded":
+            draft.state = "generated"
+        draft.updated_at = utcnow()
+        s.add(draft)
+        audit.record(s, actor, "eom.exclude" if excluded else "eom.include", draft.reference)
+
+
+def approve(engine: Engine, actor: Actor, draft_ids: list[int]) -> list[str]:
+    """Approve drafts for pushing; returns why any could not be approved."""
+    require(actor, "push_eom")
+    refused = []
+    with session_scope(engine) as s:
+        for draft_id in draft_ids:
+            draft = s.get(EomDraft, draft_id)
+            if draft is None:
+                refused.append(f"draft {draft_id} does not exist")
+            elif draft.state == "approved":
+                continue
+            elif draft.state not in ("generated", "failed"):
+                refused.append(f"{draft.reference} is {draft.state}")
+            elif draft.problems:
+                refused.append(f"{draft.reference}: {'; '.join(draft.problems)}")
+            else:
+                draft.state, draft.approved_by, draft.updated_at = (
+                    "approved",
+                    actor.username,
+                    utcnow(),
+                )
+                s.add(draft)
+                audit.record(s, actor, "eom.approve", draft.reference, total=str(draft.total))
+    return refused
+
+
+def request_push(engine: Engine, actor: Actor, month: str | date, draft_ids: list[int]) -> int:
+    """Approve the selection and queue an "eom_push" work request for the worker.
+
+    The page never calls Xero: it writes the request row; the worker pushes and records."""
+    require(actor, "push_eom")
+    first = parse_month(month)
+    refused = approve(engine, actor, draft_ids)
+    with session_scope(engine) as s:
+        tenants = sorted(
+            {
+                d.tenant_id
+                for d in s.exec(select(EomDraft).where(EomDraft.id.in_(draft_ids)))  # type: ignore[union-attr]
+                if d.state == "approved"
+            }
+        )
+    if not tenants:
+        raise ReviewError("nothing to push: " + ("; ".join(refused) or "no approved drafts"))
+    from xeroflow_core.sync.requests import submit  # the sync engineer's work queue
+
+    params = {"month": f"{first:%Y-%m}", "draft_ids": list(draft_ids)}
+    request_id = 0
+    for tenant in tenants:
+        request_id = submit(engine, actor, "eom_push", tenant, params)
+    audit.record(engine, actor, "eom.push_requested", f"{first:%Y-%m}", drafts=draft_ids)
+    return request_id
