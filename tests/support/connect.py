@@ -111,3 +111,45 @@ def connect_sandbox(
     already = [c.tenant_id for c in active_tenants(engine)]
     choose_organisations(engine, _actor(engine, username), sorted({*already, *result.tenant_ids}))
     return result.tenant_ids
+
+
+def put_draft_invoice(
+    engine: Engine,
+    settings: Settings,
+    tenant_id: str,
+    contact_id: str,
+    *,
+    http: httpx.Client | None = None,
+) -> httpx.Response:
+    """PUT one DRAFT sales invoice with the stored token, the way a write to Xero does; a 403
+    marks the connection "lost write access" (as the API client does on any write)."""
+    from xeroflow_core.xero.tokens import get_access_token, mark_lost_write_access
+
+    token = get_access_token(engine, settings, tenant_id, http=http)
+    body = {
+        "Invoices": [
+            {
+                "Type": "ACCREC",
+                "Contact": {"ContactID": contact_id},
+                "Status": "DRAFT",
+                "Date": "2026-11-30",
+                "LineItems": [
+                    {"Description": "Test", "Quantity": 1, "UnitAmount": 10, "AccountCode": "200"}
+                ],
+            }
+        ]
+    }
+    client = http or httpx.Client(timeout=30)
+    try:
+        resp = client.put(
+            f"{settings.accounting_url}/Invoices",
+            json=body,
+            headers={"Authorization": f"Bearer {token}", "xero-tenant-id": tenant_id,
+                     "Accept": "application/json"},
+        )  # fmt: skip
+    finally:
+        if http is None:
+            client.close()
+    if resp.status_code == 403:
+        mark_lost_write_access(engine, tenant_id, "Xero refused a write with 403")
+    return resp

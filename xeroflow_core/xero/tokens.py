@@ -345,6 +345,27 @@ def get_access_token(
     return str(token["access_token"])
 
 
+def force_refresh(
+    engine: Engine,
+    settings: Settings,
+    tenant_id: str,
+    *,
+    rejected_token: str | None = None,
+    http: httpx.Client | None = None,
+) -> str:
+    """Refresh now (single-flight), e.g. after Xero answered 401 to a token we thought valid.
+    With `rejected_token`, refresh only if that is still the stored access token (when another
+    caller already rotated it, theirs is returned)."""
+    token_id = _token_id_for(engine, tenant_id)
+    if rejected_token is not None:
+        found = _read(engine, token_id)
+        current = decrypt_token(settings, found.ciphertext)
+        if current.get("access_token") != rejected_token:
+            return str(current["access_token"])
+    token = _refresh_single_flight(engine, settings, token_id, force=True, http=http)
+    return str(token["access_token"])
+
+
 def token_for_id(
     engine: Engine, settings: Settings, token_id: int, *, http: httpx.Client | None = None
 ) -> dict[str, Any]:
