@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 21:42:40.385527
+Create Date: 2026-11-26 21:45:07.358460
 """
 
 from alembic import op

@@ -1,30 +1,174 @@
-"""The background worker: `python -m xeroflow_core worker` (APScheduler 3.x, one per process)."""
+"""The background worker: `python -m xeroflow_core worker` (APScheduler 3.x, one per process).
+
+Jobs: poll work requests every few seconds (resyncs, reports, EOM pushes), incremental sync of
+the fast resources (Contacts, Invoices, CreditNotes) every `sync_fast_minutes` and of the slow
+ones every `sync_slow_minutes`, the token keep-alive daily, and the P&L report refresh hourly
+when that feature is installed. Every piece of work for an organisation runs while this process
+holds that organisation's lease, so several workers can run side by side safely.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import signal
+import threading
+from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import Engine
 
 from xeroflow_core.db import make_engine, migrate
-from xeroflow_core.settings import get_settings
+from xeroflow_core.settings import Settings, get_settings
+from xeroflow_core.sync import requests as wr
+from xeroflow_core.sync.lease import (
+    PROCESS_ID,
+    LeaseBusy,
+    current_holder,
+    default_ttl,
+    tenant_lease,
+)
+from xeroflow_core.sync.resources import FAST, SLOW
 
 log = logging.getLogger("xeroflow.worker")
+_busy = threading.Lock()  # one request at a time per process keeps the in-process governor exact
+
+
+def process_pending(engine: Engine, settings: Settings, limit: int = 20) -> int:
+    """Claim and run pending work requests; returns how many ran. Requests whose organisation
+    is busy elsewhere go back to pending for a later poll."""
+    wr.requeue_abandoned(
+        engine, lambda t: current_holder(engine, t) is None, older_than_s=default_ttl()
+    )
+    done = 0
+    for req in wr.pending(engine, limit):
+        if not wr.claim(engine, int(req.id or 0), PROCESS_ID):
+            continue
+        try:
+            handler = wr.resolve_handler(req.kind)
+        except wr.HandlerMissing as exc:
+            wr.finish(engine, int(req.id or 0), error=str(exc))
+            continue
+        try:
+            if req.tenant_id:
+                with tenant_lease(engine, req.tenant_id):
+                    result = handler(engine, settings, req)
+            else:
+                result = handler(engine, settings, req)
+        except LeaseBusy:
+            wr.unclaim(engine, int(req.id or 0))
+            continue
+        except Exception as exc:  # noqa: BLE001 - the request records the failure; the worker lives
+            log.exception("work request %s (%s) failed", req.id, req.kind)
+            wr.finish(engine, int(req.id or 0), error=f"{type(exc).__name__}: {exc}")
+        else:
+            wr.finish(engine, int(req.id or 0), result=_jsonable(result))
+        done += 1
+    return done
+
+
+def _jsonable(result: Any) -> dict:
+    import json
+
+    return json.loads(
+        json.dumps(result if isinstance(result, dict) else {"result": result}, default=str)
+    )
+
+
+def scheduled_sync(engine: Engine, settings: Settings, resources: tuple[str, ...]) -> None:
+    """Incremental sync of some resources for every organisation chosen for sync."""
+    from xeroflow_core.sync.engine import sync_tenant
+    from xeroflow_core.xero.connections import active_tenants
+
+    for conn in active_tenants(engine):
+        try:
+            with _busy:
+                sync_tenant(
+                    engine, settings, conn.tenant_id, trigger="scheduled", resources=resources
+                )
+        except LeaseBusy:
+            log.info("%s is being synced by another worker; skipped", conn.tenant_id)
+        except Exception:  # noqa: BLE001 - one organisation's failure never stops the others
+            log.exception("scheduled sync of %s failed", conn.tenant_id)
+
+
+def _optional(target: str) -> Any:
+    module_name, func_name = target.split(":")
+    try:
+        return getattr(importlib.import_module(module_name), func_name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def build_scheduler(
+    engine: Engine, settings: Settings, poll_seconds: float = 3.0
+) -> BlockingScheduler:
+    scheduler = BlockingScheduler(
+        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
+    )
+
+    def poll() -> None:
+        with _busy:
+            process_pending(engine, settings)
+
+    scheduler.add_job(poll, "interval", seconds=poll_seconds, id="requests", next_run_time=_now())
+    scheduler.add_job(
+        scheduled_sync,
+        "interval",
+        minutes=settings.sync_fast_minutes,
+        args=(engine, settings, FAST),
+        id="sync_fast",
+    )
+    scheduler.add_job(
+        scheduled_sync,
+        "interval",
+        minutes=settings.sync_slow_minutes,
+        args=(engine, settings, SLOW),
+        id="sync_slow",
+    )
+    keep_alive = _optional("xeroflow_core.xero.tokens:keep_alive")
+    if keep_alive is not None:
+        scheduler.add_job(keep_alive, "interval", days=1, args=(engine, settings), id="keep_alive")
+    refresh_reports = _optional("xeroflow_core.reports:refresh_reports")
+    if refresh_reports is not None:
+        scheduler.add_job(
+            refresh_reports, "interval", hours=1, args=(engine, settings), id="reports"
+        )
+    return scheduler
+
+
+def _now():  # noqa: ANN202
+    from xeroflow_core.models.core import utcnow
+
+    return utcnow()
 
 
 def main(argv: list[str]) -> int:
-    argparse.ArgumentParser(prog="xeroflow_core worker").parse_args(argv)
+    parser = argparse.ArgumentParser(prog="xeroflow_core worker")
+    parser.add_argument(
+        "--poll-seconds", type=float, default=3.0, help="how often to look for requests"
+    )
+    parser.add_argument("--once", action="store_true", help="run pending requests once and exit")
+    args = parser.parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
     engine = make_engine(settings.database_url)
     migrate(engine)
-    scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(lambda: log.debug("worker alive"), "interval", minutes=1, id="heartbeat")
+    if args.once:
+        n = process_pending(engine, settings)
+        print(f"ran {n} request(s)")
+        return 0
+    scheduler = build_scheduler(engine, settings, args.poll_seconds)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    log.info("worker started (nothing to sync yet)")
+    log.info(
+        "worker %s started: requests every %.0f s, sync every %d/%d min",
+        PROCESS_ID,
+        args.poll_seconds,
+        settings.sync_fast_minutes,
+        settings.sync_slow_minutes,
+    )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
     return 0

@@ -1,0 +1,374 @@
+"""The sync engine: one organisation, resource by resource, page by page.
+
+Rules (DESIGN §5; peers-sync.md §3-§4):
+- Paged resources use pageSize=1000 with `order=UpdatedDateUTC ASC` and `If-Modified-Since`
+  (UTC, second precision) from the cursor; `pagination.pageCount` ends the read without a
+  trailing empty call, so an initial sync costs ceil(n/1000) calls and a quiet run one.
+- Each page's rows and the cursor (the largest UpdatedDateUTC stored, from Xero's data) commit
+  in one transaction, so a crash resumes where it stopped.
+- Records that change while we page move to the end of Xero's order and shift later records
+  onto pages already read. We detect it (an id seen twice, or fewer distinct ids than Xero's
+  itemCount), step the cursor back to the last page served before the change, and re-read from
+  there by keyset (If-Modified-Since = the last second read, page 1 again; within one crowded
+  second, the next page). Upserts are idempotent, so re-reads cost calls, never correctness.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+
+from xeroflow_core.settings import Settings
+from xeroflow_core.sync import runs
+from xeroflow_core.sync.lease import PROCESS_ID, Lease, LeaseLost, tenant_lease
+from xeroflow_core.sync.resources import PAGE_SIZE, PageContext, Resource, select_resources
+from xeroflow_core.xero import parse
+from xeroflow_core.xero.client import ClientOptions, XeroClient
+from xeroflow_core.xero.errors import (
+    XeroBudgetReserved,
+    XeroError,
+    XeroForbidden,
+    XeroMalformed,
+    XeroNeedsReconnect,
+    XeroRateLimited,
+    XeroUnauthorized,
+)
+
+log = logging.getLogger("xeroflow.sync")
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class ResourceResult:
+    name: str
+    status: str = "ok"  # ok, error, unavailable, skipped
+    calls: int = 0
+    rows: int = 0  # items received (re-reads included)
+    stored: int = 0  # rows held for the tenant afterwards
+    seconds: float = 0.0
+    cursor: datetime | None = None
+    resweeps: int = 0
+    error: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "calls": self.calls,
+            "rows": self.rows,
+            "stored": self.stored,
+            "seconds": round(self.seconds, 3),
+            "cursor": self.cursor.isoformat() if self.cursor else None,
+            "resweeps": self.resweeps,
+            "error": self.error,
+        }
+
+
+@dataclass
+class SyncRunResult:
+    run_id: int
+    tenant_id: str
+    status: str = "running"
+    calls: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    error: str = ""
+    resources: list[ResourceResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class _StopRun(Exception):  # noqa: N818 - internal signal
+    """A failure that makes the rest of this run pointless (day limit, lost connection)."""
+
+
+def ims_header(cursor: datetime | None) -> dict[str, str]:
+    """If-Modified-Since in Xero's documented form: UTC, `yyyy-mm-ddThh:mm:ss`."""
+    if cursor is None:
+        return {}
+    return {"If-Modified-Since": cursor.strftime("%Y-%m-%dT%H:%M:%S")}
+
+
+def _second(dt: datetime | None) -> datetime | None:
+    return dt.replace(microsecond=0) if dt else None
+
+
+class _ResourceSync:
+    """Reads one resource and stores it, page by page."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        client: XeroClient,
+        res: Resource,
+        run_id: int,
+        lease: Lease,
+        progress: Progress | None,
+    ) -> None:
+        self.engine, self.client, self.res, self.run_id = engine, client, res, run_id
+        self.lease, self.progress = lease, progress
+        self.tenant_id = client.tenant_id
+        self.ctx = PageContext(client.tenant_id)
+        self.result = ResourceResult(res.name)
+
+    def fetch(self, cursor: datetime | None, page: int | None) -> dict[str, Any]:
+        params = dict(self.res.params)
+        if self.res.paged:
+            params.update(
+                {"page": str(page or 1), "pageSize": str(PAGE_SIZE), "order": "UpdatedDateUTC ASC"}
+            )
+        headers = ims_header(cursor) if self.res.modified_since else {}
+        before = self.client.calls
+        try:
+            body = self.client.get_json(self.res.path, params=params, headers=headers)
+        finally:
+            self.result.calls += self.client.calls - before
+        items = body.get(self.res.collection)
+        if items is None and self.res.collection != "Organisations":
+            items = []
+        if not isinstance(items, list):
+            raise XeroMalformed(f"Xero's {self.res.path} answer has no {self.res.collection} list")
+        return body
+
+    def commit(self, items: list[dict], cursor: datetime | None, progress: dict) -> list:
+        """Store one page and move the cursor in the same transaction."""
+        self.lease.check()
+        with self.engine.begin() as conn:
+            runs.ensure_state(conn, self.tenant_id, self.res.name)
+            stamped = self.res.store(conn, self.ctx, items)
+            page_max = max((u for _, u in stamped if u is not None), default=None)
+            new_cursor = cursor
+            if page_max is not None and (new_cursor is None or page_max > new_cursor):
+                new_cursor = page_max
+            if self.res.modified_since:
+                runs.move_cursor(conn, self.tenant_id, self.res.name, new_cursor)
+            runs.set_progress(conn, self.run_id, progress)
+            if self.ctx.merges:
+                from xeroflow_core.models import AuditLog, utcnow
+
+                conn.execute(
+                    AuditLog.__table__.insert(),
+                    [
+                        {
+                            "at": utcnow(),
+                            "username": "system",
+                            "action": "sync.contact_merged",
+                            "target": m["from"],
+                            "detail": m,
+                        }
+                        for m in self.ctx.merges
+                    ],
+                )
+                self.ctx.merges.clear()
+        self.result.rows += len(items)
+        self.result.cursor = new_cursor
+        return stamped
+
+    def _report(self, page: int, pages: int | None) -> dict[str, Any]:
+        p = {"resource": self.res.name, "page": page, "pages": pages, "rows": self.result.rows}
+        if self.progress:
+            self.progress(p)
+        return p
+
+    def run(self, cursor: datetime | None) -> ResourceResult:
+        t0 = time.perf_counter()
+        self.result.cursor = cursor
+        if not self.res.paged:
+            body = self.fetch(cursor, None)
+            items = body.get(self.res.collection) or []
+            self.commit(items, cursor, self._report(1, 1))
+        else:
+            self.paged(cursor)
+        self.result.seconds = time.perf_counter() - t0
+        return self.result
+
+    def paged(self, start: datetime | None) -> None:
+        """Page numbers under one If-Modified-Since (minimal calls), checked for shifts."""
+        ims = _second(start)
+        cursor = start
+        page, seen = 1, set()
+        served: list[tuple[datetime | None, datetime | None]] = []  # (served at, last updated)
+        moved_at: datetime | None = None
+        pagination: dict[str, Any] = {}
+        while True:
+            body = self.fetch(ims, page)
+            items = body[self.res.collection]
+            pagination = body.get("pagination") or {}
+            pages = pagination.get("pageCount")
+            stamped = self.commit(items, cursor, self._report(page, pages))
+            cursor = self.result.cursor
+            for key, updated in stamped:
+                if key in seen and updated is not None:
+                    moved_at = updated if moved_at is None else min(moved_at, updated)
+                seen.add(key)
+            last = stamped[-1][1] if stamped else None
+            served.append((parse.envelope_time(body), last))
+            if len(items) < PAGE_SIZE or (pages is not None and page >= int(pages)):
+                break
+            page += 1
+        count = pagination.get("itemCount")
+        if moved_at is None and count is not None and len(seen) < int(count) and page > 1:
+            moved_at = served[0][0]  # something shifted, we cannot tell when: from the start
+        if moved_at is None:
+            return
+        safe = start
+        for at, last in served:
+            if at is None or last is None or at >= moved_at:
+                break
+            safe = last if safe is None or last > safe else safe
+        log.info("%s changed while paging (%s); re-reading from %s", self.res.name, moved_at, safe)
+        self.result.resweeps += 1
+        with self.engine.begin() as conn:
+            runs.move_cursor(conn, self.tenant_id, self.res.name, safe)
+        self.keyset(safe)
+
+    def keyset(self, start: datetime | None) -> None:
+        """Keyset paging: If-Modified-Since = the last second read, page 1 again."""
+        ims, page, cursor = _second(start), 1, start
+        while True:
+            body = self.fetch(ims, page)
+            items = body[self.res.collection]
+            pages = (body.get("pagination") or {}).get("pageCount")
+            stamped = self.commit(items, cursor, self._report(page, pages))
+            cursor = self.result.cursor
+            if len(items) < PAGE_SIZE or (pages is not None and page >= int(pages)):
+                return
+            last = _second(max((u for _, u in stamped if u is not None), default=None))
+            if last is not None and (ims is None or last > ims):
+                ims, page = last, 1
+            else:
+                page += 1  # a whole page within one second: step within it
+
+
+def _optional_refusal(res: Resource, exc: XeroError) -> bool:
+    return (
+        res.optional
+        and isinstance(exc, (XeroForbidden, XeroUnauthorized))
+        or (res.optional and exc.status in (401, 403, 404, 410))
+    )
+
+
+def sync_tenant(
+    engine: Engine,
+    settings: Settings,
+    tenant_id: str,
+    *,
+    full: bool = False,
+    trigger: str = "manual",
+    resources: list[str] | tuple[str, ...] | None = None,
+    http: httpx.Client | None = None,
+    progress: Progress | None = None,
+    options: ClientOptions | None = None,
+) -> SyncRunResult:
+    """Sync one organisation now, holding its lease (raises LeaseBusy if another process is
+    syncing it). `full` ignores the cursors and re-reads everything (rows are upserted)."""
+    selected = select_resources(resources)
+    t0 = time.perf_counter()
+    with tenant_lease(engine, tenant_id) as lease:
+        runs.close_interrupted(engine, tenant_id)
+        run_id = runs.start_run(engine, tenant_id, trigger, full, PROCESS_ID)
+        result = SyncRunResult(run_id, tenant_id)
+        client = XeroClient(engine, settings, tenant_id, http=http, options=options)
+        stop: XeroError | None = None
+        try:
+            for res in selected:
+                rr = _sync_one(engine, client, res, run_id, lease, progress, full, stop)
+                result.resources.append(rr)
+                if rr.error and rr.error.get("stop"):
+                    stop = rr.error["exc"]
+                    rr.error = {k: v for k, v in rr.error.items() if k not in ("stop", "exc")}
+        finally:
+            client.close()
+        result.calls = sum(r.calls for r in result.resources)
+        result.rows = sum(r.rows for r in result.resources)
+        result.seconds = time.perf_counter() - t0
+        statuses = {r.status for r in result.resources}
+        if stop is not None:
+            result.status = (
+                "stopped" if isinstance(stop, (XeroRateLimited, XeroBudgetReserved)) else "failed"
+            )
+            result.error = f"{stop} — {stop.what_to_do}"
+        elif "error" in statuses:
+            result.status = "partial" if statuses - {"error"} else "failed"
+            first = next(r for r in result.resources if r.status == "error")
+            result.error = f"{first.name}: {(first.error or {}).get('error', '')}"
+        else:
+            result.status = "ok"
+        runs.finish_run(
+            engine,
+            run_id,
+            status=result.status,
+            calls=result.calls,
+            rows=result.rows,
+            error=result.error,
+            resources={r.name: r.as_dict() for r in result.resources},
+        )
+    return result
+
+
+def _sync_one(
+    engine: Engine,
+    client: XeroClient,
+    res: Resource,
+    run_id: int,
+    lease: Lease,
+    progress: Progress | None,
+    full: bool,
+    stopped: XeroError | None,
+) -> ResourceResult:
+    worker = _ResourceSync(engine, client, res, run_id, lease, progress)
+    if stopped is not None:
+        worker.result.status = "skipped"
+        return worker.result
+    cursor = None if full else runs.read_cursor(engine, client.tenant_id, res.name)
+    status, error = "ok", None
+    try:
+        worker.run(cursor)
+    except LeaseLost:
+        raise
+    except XeroError as exc:
+        if _optional_refusal(res, exc):
+            status = "unavailable"
+            error = exc.summary()
+            error["what_to_do"] = (
+                "Xero refused Classic Expenses for this organisation (the API is deprecated, or "
+                "the connection lacks its scope); everything else still syncs."
+            )
+        else:
+            status, error = "error", exc.summary()
+            if isinstance(
+                exc,
+                (
+                    XeroRateLimited,
+                    XeroBudgetReserved,
+                    XeroNeedsReconnect,
+                    XeroForbidden,
+                    XeroUnauthorized,
+                ),
+            ) and not (isinstance(exc, XeroRateLimited) and exc.scope != "day"):
+                error.update(stop=True, exc=exc)
+                if isinstance(exc, XeroForbidden) and exc.status == 403:
+                    from xeroflow_core.xero import tokens
+
+                    tokens.mark_needs_reconnect(
+                        engine,
+                        client.tenant_id,
+                        f"Xero answered 403 to {res.path}: {exc.xero_message}",
+                    )
+        log.warning("sync %s %s: %s", client.tenant_id, res.name, exc)
+    worker.result.status = status
+    public = {k: v for k, v in (error or {}).items() if k not in ("stop", "exc")} or None
+    worker.result.stored = runs.record_outcome(
+        engine, client.tenant_id, res.name, run_id, status=status, error=public, table=res.table
+    )
+    worker.result.error = error
+    return worker.result

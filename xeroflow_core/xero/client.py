@@ -1,0 +1,473 @@
+"""The one way XeroFlow talks to Xero's Accounting API: an httpx client that adds the bearer
+token and `xero-tenant-id`, keeps every organisation inside Xero's limits, and retries only what
+is safe to retry.
+
+- Budget governor per tenant (shared by every client of that tenant in this process; the worker's
+  per-tenant lease makes one process the only talker): at most 5 calls in flight, at most 60
+  starts in any rolling minute, the daily remainder read from `X-DayLimit-Remaining` on every
+  answer (429s included), and a reserve of the daily budget that background sync never spends.
+- A minute (or concurrent) 429 waits `Retry-After` and retries; a day 429 raises at once.
+- 5xx, timeouts and dropped connections retry a bounded number of times with exponential backoff
+  and jitter. The httpx transport itself never retries (retries=0): no hidden retries below ours.
+- A 401 TokenExpired forces one single-flight refresh and retries once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+
+from xeroflow_core.settings import Settings
+from xeroflow_core.xero import parse
+from xeroflow_core.xero.errors import (
+    XeroBadRequest,
+    XeroBudgetReserved,
+    XeroError,
+    XeroForbidden,
+    XeroNeedsReconnect,
+    XeroNotFound,
+    XeroRateLimited,
+    XeroUnauthorized,
+    XeroUnavailable,
+    XeroValidationError,
+)
+
+log = logging.getLogger("xeroflow.xero")
+
+TRANSIENT_STATUSES = {500, 502, 503, 504}
+
+
+class Governor:
+    """Xero's per-tenant limits, enforced before each call rather than discovered by 429s.
+
+    `clock` and `sleep` are injectable so a test can pace 50,000 invoices against the sandbox's
+    movable clock without waiting real minutes."""
+
+    def __init__(
+        self,
+        *,
+        minute_limit: int = 60,
+        concurrent: int = 5,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.minute_limit = minute_limit
+        self.clock, self.sleep = clock, sleep
+        self._slots = threading.BoundedSemaphore(concurrent)
+        self._lock = threading.Lock()
+        self._starts: deque[float] = deque()
+        self._blocked_until = 0.0
+        self.day_remaining: int | None = None
+        self.minute_remaining: int | None = None
+        self.waited_s = 0.0
+
+    def acquire(self, purpose: str, reserve: int) -> None:
+        """Take a slot for one call, waiting for the minute window; refuse to dig into the
+        daily reserve for background work."""
+        day = self.day_remaining
+        if day is not None and day <= 0:
+            raise XeroRateLimited(
+                "Xero's daily call limit for this organisation is used up",
+                scope="day",
+                retry_after=3600,
+            )
+        if day is not None and purpose != "interactive" and day <= reserve:
+            raise XeroBudgetReserved(
+                f"only {day} calls of today's Xero budget remain; the last {reserve} are "
+                "reserved for interactive work and EOM pushes"
+            )
+        self._slots.acquire()
+        try:
+            while True:
+                with self._lock:
+                    now = self.clock()
+                    while self._starts and self._starts[0] <= now - 60.0:
+                        self._starts.popleft()
+                    wait = self._blocked_until - now
+                    if len(self._starts) >= self.minute_limit:
+                        wait = max(wait, self._starts[0] + 60.0 - now)
+                    if wait <= 0:
+                        self._starts.append(now)
+                        return
+                self.waited_s += wait
+                self.sleep(wait)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def release(self) -> None:
+        self._slots.release()
+
+    def observe(self, headers: httpx.Headers) -> None:
+        """Read Xero's remaining-budget headers (sent on 429s too)."""
+        day = headers.get("x-daylimit-remaining")
+        minute = headers.get("x-minlimit-remaining")
+        if day is not None and day.strip().isdigit():
+            self.day_remaining = int(day)
+        if minute is not None and minute.strip().isdigit():
+            self.minute_remaining = int(minute)
+
+    def block_for(self, seconds: float) -> None:
+        """A minute 429: nobody starts a call for this tenant until Retry-After has passed."""
+        with self._lock:
+            self._blocked_until = max(self._blocked_until, self.clock() + seconds)
+
+
+_governors: dict[str, Governor] = {}
+_governors_lock = threading.Lock()
+
+
+def governor_for(tenant_id: str) -> Governor:
+    """The process-wide governor of one tenant."""
+    with _governors_lock:
+        gov = _governors.get(tenant_id)
+        if gov is None:
+            gov = _governors[tenant_id] = Governor()
+        return gov
+
+
+@dataclass
+class ClientOptions:
+    """Knobs for retries and pacing (tests shrink the backoff; the benchmark lifts nothing)."""
+
+    timeout: float = 60.0
+    retries: int = 4  # extra attempts after a 5xx, timeout or dropped connection
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
+    minute_waits: int = 5  # minute/concurrent 429s waited out per call before giving up
+    governor: Governor | None = None
+    record_budget: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter (half to full of the step), capped."""
+        step = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        return step * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not crypto
+
+
+def new_http(timeout: float = 60.0) -> httpx.Client:
+    """An httpx client whose transport never retries on its own."""
+    return httpx.Client(transport=httpx.HTTPTransport(retries=0), timeout=timeout)
+
+
+class XeroClient:
+    """Accounting API calls for one tenant. Paths are relative to `settings.accounting_url`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        tenant_id: str,
+        *,
+        http: httpx.Client | None = None,
+        purpose: str = "sync",
+        options: ClientOptions | None = None,
+    ) -> None:
+        self.engine, self.settings, self.tenant_id = engine, settings, tenant_id
+        self.purpose = purpose
+        self.options = options or ClientOptions()
+        self._own_http = http is None
+        self.http = http or new_http(self.options.timeout)
+        self.governor = self.options.governor or governor_for(tenant_id)
+        self.calls = 0  # calls that reached Xero (answered with any status)
+        self._load_budget()
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._own_http:
+            self.http.close()
+
+    def __enter__(self) -> XeroClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- public calls -----------------------------------------------------------------------
+
+    def get(
+        self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        return self.request("GET", path, params=params, headers=headers)
+
+    def put(
+        self,
+        path: str,
+        json: Any,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        return self.request("PUT", path, params=params, json=json, headers=headers)
+
+    def post(
+        self,
+        path: str,
+        json: Any,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        return self.request("POST", path, params=params, json=json, headers=headers)
+
+    @staticmethod
+    def json(response: httpx.Response) -> Any:
+        """The body with exact decimals; an unreadable body raises XeroMalformed."""
+        return parse.loads(response.content)
+
+    def get_json(
+        self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        body = self.json(self.get(path, params=params, headers=headers))
+        if not isinstance(body, dict):
+            from xeroflow_core.xero.errors import XeroMalformed
+
+            raise XeroMalformed(f"Xero answered {path} with a {type(body).__name__}, not an object")
+        return body
+
+    # --- the pipeline ---------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """One logical call: governed, authenticated, retried where safe, errors typed."""
+        url = f"{self.settings.accounting_url}/{path.lstrip('/')}"
+        write = method.upper() in ("PUT", "POST", "DELETE")
+        opts = self.options
+        failures = minute_waits = 0
+        refreshed = False
+        while True:
+            token = self._token(force=False)
+            self.governor.acquire(self.purpose, self.settings.api_reserve_calls)
+            try:
+                response = self.http.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "xero-tenant-id": self.tenant_id,
+                        "Accept": "application/json",
+                        **(headers or {}),
+                    },
+                    timeout=opts.timeout,
+                )
+            except httpx.TransportError as exc:  # timeouts, refused and dropped connections
+                failures += 1
+                if failures > opts.retries:
+                    raise XeroUnavailable(
+                        f"{type(exc).__name__} calling Xero {path} ({failures} attempts)",
+                        path=path,
+                    ) from None
+                log.info("Xero %s %s: %s; retry %d", method, path, type(exc).__name__, failures)
+                time.sleep(opts.backoff(failures))
+                continue
+            finally:
+                self.governor.release()
+            self.calls += 1
+            self.governor.observe(response.headers)
+            status = response.status_code
+            self._record_budget(response)
+            if status < 300:
+                return response
+            if status == 429:
+                scope = (response.headers.get("x-rate-limit-problem") or "minute").lower()
+                retry_after = _float(response.headers.get("retry-after"), 60.0)
+                if scope == "day":
+                    self.governor.day_remaining = 0
+                    raise XeroRateLimited(
+                        "Xero refused the call: daily limit reached",
+                        scope="day",
+                        retry_after=retry_after,
+                        path=path,
+                    )
+                minute_waits += 1
+                if minute_waits > opts.minute_waits:
+                    raise XeroRateLimited(
+                        f"Xero kept answering 429 ({scope})",
+                        scope=scope,
+                        retry_after=retry_after,
+                        path=path,
+                    )
+                log.info("Xero 429 %s on %s: waiting %.0f s", scope, path, retry_after)
+                self.governor.block_for(retry_after)
+                continue
+            if status in TRANSIENT_STATUSES:
+                failures += 1
+                if failures > opts.retries:
+                    raise XeroUnavailable(
+                        f"Xero answered {status} to {path} {failures} times",
+                        status=status,
+                        xero_message=_text(response),
+                        path=path,
+                    )
+                log.info("Xero %s on %s; retry %d", status, path, failures)
+                time.sleep(opts.backoff(failures))
+                continue
+            if status == 401:
+                detail = _detail(response)
+                www = response.headers.get("www-authenticate", "")
+                if "insufficient_scope" in www:
+                    raise XeroUnauthorized(
+                        f"Xero refused {path}: the connection lacks the scope for it",
+                        status=401,
+                        xero_message=detail,
+                        what_to_do="Reconnect Xero so an admin approves the missing scope.",
+                        path=path,
+                    )
+                if not refreshed:
+                    refreshed = True
+                    self._token(force=True)
+                    continue
+                raise XeroUnauthorized(
+                    f"Xero refused the access token for {path}",
+                    status=401,
+                    xero_message=detail,
+                    path=path,
+                )
+            raise self._error(response, path, write)
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _error(self, response: httpx.Response, path: str, write: bool) -> XeroError:
+        status = response.status_code
+        if status == 403:
+            detail = _detail(response)
+            if write:
+                from xeroflow_core.xero import tokens
+
+                tokens.mark_lost_write_access(
+                    self.engine,
+                    self.tenant_id,
+                    f"Xero refused a write with 403 ({detail}): the authorising user lost a "
+                    "role or a scope",
+                )
+                return XeroForbidden(
+                    f"Xero refused the write to {path} (403)",
+                    status=403,
+                    xero_message=detail,
+                    what_to_do="The Xero user who connected XeroFlow lost the role or scope to "
+                    "write; reading goes on. Reconnect Xero with a user who may write.",
+                    path=path,
+                )
+            return XeroForbidden(
+                f"Xero refused {path} (403)", status=403, xero_message=detail, path=path
+            )
+        if status == 404:
+            return XeroNotFound(f"Xero has no {path}", status=404, path=path)
+        if status == 400:
+            try:
+                body = parse.loads(response.content)
+            except XeroError:
+                body = {}
+            body = body if isinstance(body, dict) else {}
+            message = str(body.get("Message") or _text(response))
+            if body.get("Type") == "ValidationException" or body.get("Elements"):
+                err = XeroValidationError(
+                    message, elements=body.get("Elements") or [], status=400, path=path
+                )
+                if err.messages:
+                    err.xero_message = "; ".join(err.messages)
+                return err
+            return XeroBadRequest(message, status=400, xero_message=message, path=path)
+        return XeroError(
+            f"Xero answered {status} to {path}", status=status, xero_message=_text(response)
+        )
+
+    def _token(self, *, force: bool) -> str:
+        from xeroflow_core.xero import tokens
+
+        try:
+            if force:
+                force_refresh = getattr(tokens, "force_refresh", None)
+                if force_refresh is not None:
+                    return str(
+                        force_refresh(self.engine, self.settings, self.tenant_id, http=self.http)
+                    )
+                token_id = tokens._token_id_for(self.engine, self.tenant_id)  # noqa: SLF001
+                token = tokens._refresh_single_flight(  # noqa: SLF001
+                    self.engine, self.settings, token_id, force=True, http=self.http
+                )
+                return str(token["access_token"])
+            return tokens.get_access_token(
+                self.engine, self.settings, self.tenant_id, http=self.http
+            )
+        except tokens.NeedsReconnect as exc:
+            raise XeroNeedsReconnect(f"Xero connection needs reconnecting: {exc.reason}") from None
+        except tokens.XeroAuthError as exc:
+            raise XeroUnavailable(str(exc)) from None
+
+    def _load_budget(self) -> None:
+        """Start from the last known budget: a day 429 seen earlier stops us before any call."""
+        if not self.options.record_budget:
+            return
+        from xeroflow_core.db import session_scope
+        from xeroflow_core.models.sync import ApiBudget
+
+        with session_scope(self.engine) as s:
+            row = s.get(ApiBudget, self.tenant_id)
+            if row is None:
+                return
+            now = datetime.now(UTC)
+            retry_at = _aware(row.retry_at)
+            if row.problem == "day" and retry_at and retry_at > now:
+                self.governor.day_remaining = 0
+            elif row.updated_at and _aware(row.updated_at) > now - timedelta(minutes=30):
+                if row.day_remaining is not None and self.governor.day_remaining is None:
+                    self.governor.day_remaining = row.day_remaining
+            elif self.governor.day_remaining == 0:
+                self.governor.day_remaining = None  # the block has lifted
+
+    def _record_budget(self, response: httpx.Response) -> None:
+        if not self.options.record_budget:
+            return
+        from xeroflow_core.sync.budget import record_call
+
+        record_call(self.engine, self.tenant_id, response.status_code, response.headers)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _float(value: str | None, default: float) -> float:
+    try:
+        return float(value) if value else default
+    except ValueError:
+        return default
+
+
+def _text(response: httpx.Response) -> str:
+    try:
+        return response.text[:500]
+    except Exception:  # noqa: BLE001 - undecodable body: say so
+        return f"<{len(response.content)} bytes>"
+
+
+def _detail(response: httpx.Response) -> str:
+    """Xero's own words: problem-details `Detail`, an accounting `Message`, or the text."""
+    try:
+        body = parse.loads(response.content)
+    except XeroError:
+        return _text(response)
+    if isinstance(body, dict):
+        return str(body.get("Detail") or body.get("Message") or body.get("Title") or body)[:500]
+    return _text(response)
