@@ -1,9 +1,289 @@
-"""Clients page (not built yet)."""
+"""Clients: the list (search, filter, create) and one client's page. Staff and admin only."""
 
+import importlib.util
+
+import pandas as pd
 import streamlit as st
 
+from xeroflow_core import matching as m
+from xeroflow_core.money import fmt_money
 from xeroflow_core.ui.guard import require_page
+from xeroflow_core.ui.resources import get_engine
+from xeroflow_core.users import PermissionDenied
 
 actor = require_page("clients")
-st.title("Clients")
-st.info("Clients is not built yet.")
+engine = get_engine()
+state = st.session_state
+state.setdefault("cl_round", 0)
+
+
+def done(message: str, audit_id: int | None = None) -> None:
+    state["cl_flash"] = (message, audit_id)
+    state["cl_round"] += 1
+    st.rerun()
+
+
+def act(fn, *args, **kwargs):  # noqa: ANN001, ANN201 - any service call
+    """Run a service action; show its refusal as a clear error, never a traceback."""
+    try:
+        return fn(*args, **kwargs), None
+    except (ValueError, PermissionDenied) as exc:
+        return None, str(exc)
+
+
+def open_client(client_id: int | None) -> None:
+    if client_id is None:
+        st.query_params.pop("client", None)
+    else:
+        st.query_params["client"] = str(client_id)
+    st.rerun()
+
+
+def show_flash() -> None:
+    flash = state.pop("cl_flash", None)
+    if not flash:
+        return
+    message, audit_id = flash
+    c1, c2 = st.columns([5, 1])
+    c1.success(message)
+    if audit_id and c2.button("Undo", key=f"cl_undo_{audit_id}"):
+        _, err = act(m.undo, engine, actor, audit_id)
+        st.error(err) if err else done("Undone.")
+
+
+def docs_frame(docs: list) -> pd.DataFrame:  # noqa: ANN001
+    return pd.DataFrame(
+        {
+            "Number": [d.number for d in docs],
+            "Contact": [d.contact for d in docs],
+            "Date": [d.date for d in docs],
+            "Due": [d.due_date for d in docs],
+            "Status": [d.status + (" · overdue" if d.overdue else "") for d in docs],
+            "Sub-total": [fmt_money(d.sub_total, d.currency) for d in docs],
+            "Total": [fmt_money(d.total, d.currency) for d in docs],
+            "Amount due": [fmt_money(d.amount_due, d.currency) for d in docs],
+        }
+    )
+
+
+rnd = state["cl_round"]
+raw_id = st.query_params.get("client")
+client_id = int(raw_id) if raw_id and raw_id.isdigit() else None
+
+# --- the list ---------------------------------------------------------------------------------
+if client_id is None:
+    st.title("Clients")
+    show_flash()
+    f1, f2 = st.columns([3, 2])
+    search = f1.text_input("Search", key="cl_search", placeholder="client or Xero contact name")
+    status_label = f2.radio(
+        "Status", ["Active", "Archived", "All"], horizontal=True, key="cl_status"
+    )
+    status = {"Active": "active", "Archived": "archived", "All": None}[status_label]
+    rows = m.client_list(engine, search=search, status=status)
+    if rows:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Client": [r.name for r in rows],
+                    "Status": [r.status for r in rows],
+                    "Contacts": [
+                        f"{r.contacts}"
+                        + (f" ({r.archived_contacts} archived)" if r.archived_contacts else "")
+                        for r in rows
+                    ],
+                    "Invoices": [r.invoice_count for r in rows],
+                    "Outstanding": [fmt_money(r.outstanding) for r in rows],
+                    "Overdue": [fmt_money(r.overdue) for r in rows],
+                    "Last invoice": [r.last_invoice for r in rows],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            height=min(420, 38 + 35 * len(rows)),
+        )
+        names = {r.id: r.name for r in rows}
+        o1, o2 = st.columns([4, 1])
+        pick = o1.selectbox(
+            "Open client",
+            list(names),
+            format_func=names.get,
+            index=None,
+            placeholder="Type to search",
+            key=f"cl_open_{rnd}",
+        )
+        o2.write("")
+        if o2.button("Open", key=f"cl_open_btn_{rnd}", disabled=pick is None):
+            open_client(pick)
+    else:
+        st.info("No clients match." if search or status else "No clients yet.")
+
+    with st.expander("New client", expanded=not rows), st.form(f"cl_new_{rnd}"):
+        name = st.text_input("Name")
+        notes = st.text_area("Notes")
+        picks = st.multiselect(
+            "Link Xero contacts (optional)",
+            m.contact_choices(engine),
+            format_func=lambda c: c.label,
+        )
+        if st.form_submit_button("Create client"):
+            client, err = act(
+                m.create_client, engine, actor, name, notes, contacts=[c.key for c in picks]
+            )
+            if err:
+                st.error(err)
+            else:
+                done(f"Created {client.name}.", m.created_audit_id(engine, client.id))
+    st.stop()
+
+# --- one client -------------------------------------------------------------------------------
+try:
+    fin = m.client_financials(engine, client_id)
+except ValueError as exc:
+    st.error(str(exc))
+    if st.button("Back to clients"):
+        open_client(None)
+    st.stop()
+
+client = fin.client
+st.title(client.name + (" (archived)" if client.status == "archived" else ""))
+if st.button("← All clients", key="cl_back"):
+    open_client(None)
+show_flash()
+
+k = st.columns(5)
+k[0].metric("Outstanding", fmt_money(fin.outstanding))
+k[1].metric("Overdue", fmt_money(fin.overdue))
+k[2].metric("Invoiced (approved)", fmt_money(fin.invoiced))
+k[3].metric("Credited", fmt_money(fin.credited))
+k[4].metric("Attributed costs", fmt_money(fin.cost_total))
+st.caption("Base currency, tax included for invoices; costs are ex-tax. Outstanding counts approved "
+           "(AUTHORISED) invoices; voided and deleted documents are listed but never counted.")  # fmt: skip
+
+t_contacts, t_fin, t_costs, t_billing, t_details = st.tabs(
+    ["Contacts", "Financials", "Cost mappings", "Billing", "Details"]
+)
+
+with t_contacts:
+    if fin.contacts:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Contact": [c.name for c in fin.contacts],
+                    "Organisation": [c.organisation for c in fin.contacts],
+                    "Email": [c.email for c in fin.contacts],
+                    "In Xero": [
+                        ("archived" if c.archived else "active" if c.status else "not synced")
+                        + (" · merged" if c.merged_to else "")
+                        for c in fin.contacts
+                    ],
+                    "Linked by": [c.linked_by for c in fin.contacts],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        if any(c.archived for c in fin.contacts):
+            st.warning("Some linked contacts are archived in Xero. They stay linked, so their "
+                       "history stays with this client.")  # fmt: skip
+        labels = {(c.tenant_id, c.contact_id): f"{c.name} · {c.organisation}" for c in fin.contacts}
+        u1, u2 = st.columns([4, 1])
+        gone = u1.selectbox("Unlink a contact", list(labels), format_func=labels.get,
+                            index=None, key=f"cl_unlink_pick_{rnd}")  # fmt: skip
+        u2.write("")
+        if u2.button("Unlink", key=f"cl_unlink_{rnd}", disabled=gone is None):
+            aid, err = act(m.unlink_contact, engine, actor, *gone)
+            st.error(err) if err else done(
+                f"Unlinked {labels[gone]}: its invoices are back in the Unmatched Queue.", aid
+            )
+    else:
+        st.info("No linked contacts yet: link some here or from the Unmatched Queue.")
+    if client.status == "active":
+        adds = st.multiselect(
+            "Link more contacts",
+            m.contact_choices(engine),
+            format_func=lambda c: c.label,
+            key=f"cl_link_pick_{rnd}",
+        )
+        if st.button("Link", key=f"cl_link_{rnd}", disabled=not adds):
+            aid, err = act(m.link_contacts, engine, actor, client.id, [c.key for c in adds])
+            st.error(err) if err else done(f"Linked {len(adds)} contact(s).", aid)
+
+with t_fin:
+    st.subheader("Invoices")
+    if fin.invoices:
+        st.dataframe(docs_frame(fin.invoices), hide_index=True, width="stretch")
+    else:
+        st.caption("No invoices.")
+    st.subheader("Credit notes")
+    if fin.credit_notes:
+        frame = docs_frame(fin.credit_notes).rename(columns={"Amount due": "Remaining credit"})
+        st.dataframe(frame.drop(columns=["Due"]), hide_index=True, width="stretch")
+    else:
+        st.caption("No credit notes.")
+    st.subheader("Bills and costs attributed")
+    if fin.costs:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Kind": [c.document_kind for c in fin.costs],
+                    "Number": [c.number for c in fin.costs],
+                    "Date": [c.date for c in fin.costs],
+                    "Supplier": [c.supplier for c in fin.costs],
+                    "Description": [c.description for c in fin.costs],
+                    "Account": [c.account_code for c in fin.costs],
+                    "Ex-tax (base)": [fmt_money(c.amount) for c in fin.costs],
+                    "Why": [c.rule for c in fin.costs],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption("No costs attributed: map tracking options or suppliers under Cost mappings.")
+
+with t_costs:
+    st.caption("Cost lines belong to this client by their tracking option first, else by their "
+               "supplier. An option or supplier mapped to another client moves here.")  # fmt: skip
+    options = m.tracking_option_choices(engine)
+    opt_labels = {(t, o): label for t, o, label in options}
+    current_opts = [(t, o) for t, o, _ in fin.tracking_options if (t, o) in opt_labels]
+    sup_choices = m.contact_choices(engine, suppliers=True)
+    sup_labels = {c.key: c.label for c in sup_choices}
+    current_sups = [(t, c) for t, c, _ in fin.suppliers if (t, c) in sup_labels]
+    with st.form(f"cl_costs_{rnd}"):
+        new_opts = st.multiselect("Tracking options", list(opt_labels), default=current_opts,
+                                  format_func=opt_labels.get)  # fmt: skip
+        new_sups = st.multiselect("Suppliers", list(sup_labels), default=current_sups,
+                                  format_func=sup_labels.get)  # fmt: skip
+        if st.form_submit_button("Save cost mappings"):
+            a1, err1 = act(m.set_tracking_options, engine, actor, client.id, new_opts)
+            a2, err2 = act(m.set_suppliers, engine, actor, client.id, new_sups)
+            if err1 or err2:
+                st.error(err1 or err2)
+            else:
+                done("Cost mappings saved.", a2 or a1 if not (a1 and a2) else None)
+
+with t_billing:
+    if importlib.util.find_spec("xeroflow_core.ui.billing") is not None:
+        from xeroflow_core.ui.billing import render_billing
+
+        render_billing(engine, actor, client.id)
+    else:
+        st.info("Billing data arrives with EOM invoicing.")
+
+with t_details:
+    with st.form(f"cl_edit_{rnd}"):
+        name = st.text_input("Name", value=client.name)
+        notes = st.text_area("Notes", value=client.notes)
+        if st.form_submit_button("Save"):
+            _, err = act(m.update_client, engine, actor, client.id, name=name, notes=notes)
+            st.error(err) if err else done("Saved.")
+    if client.status == "active":
+        st.caption("Archiving keeps the links: the client's documents stay with it.")
+        if st.button("Archive client", key=f"cl_archive_{rnd}"):
+            _, err = act(m.archive_client, engine, actor, client.id)
+            st.error(err) if err else done(f"Archived {client.name}.")
+    elif st.button("Restore client", key=f"cl_restore_{rnd}"):
+        _, err = act(m.restore_client, engine, actor, client.id)
+        st.error(err) if err else done(f"Restored {client.name}.")

@@ -1,9 +1,228 @@
-"""Unmatched Queue page (not built yet)."""
+"""Unmatched Queue: Xero customers with sales invoices but no client yet. Staff and admin only."""
 
+import pandas as pd
 import streamlit as st
 
+from xeroflow_core import matching as m
+from xeroflow_core.money import fmt_money
 from xeroflow_core.ui.guard import require_page
+from xeroflow_core.ui.resources import get_engine
+from xeroflow_core.users import PermissionDenied
 
 actor = require_page("unmatched")
-st.title("Unmatched Queue")
-st.info("The Unmatched Queue is not built yet.")
+engine = get_engine()
+state = st.session_state
+state.setdefault("uq_round", 0)  # bumped after an action, so the pickers start empty again
+
+count = m.queue_count(engine)
+st.title(f"Unmatched Queue ({count})")
+st.caption(
+    "Every sales invoice belongs to a client through a linked Xero contact, or waits here. "
+    "Voided and deleted invoices do not count; credit notes alone do not put a contact here."
+)
+
+
+def done(message: str, audit_id: int | None) -> None:
+    state["uq_flash"] = (message, audit_id)
+    state["uq_round"] += 1
+    st.rerun()
+
+
+def act(fn, *args, **kwargs):  # noqa: ANN001, ANN201 - any service call
+    """Run a service action; show its refusal as a clear error, never a traceback."""
+    try:
+        return fn(*args, **kwargs), None
+    except (ValueError, PermissionDenied) as exc:
+        return None, str(exc)
+
+
+flash = state.pop("uq_flash", None)
+if flash:
+    message, audit_id = flash
+    c1, c2 = st.columns([5, 1])
+    c1.success(message)
+    if audit_id and c2.button("Undo", key=f"undo_flash_{audit_id}"):
+        _, err = act(m.undo, engine, actor, audit_id)
+        if err:
+            st.error(err)
+        else:
+            done("Undone.", None)
+
+rnd = state["uq_round"]
+queue_tab, ignored_tab, history_tab = st.tabs([f"Queue ({count})", "Ignored", "Recent changes"])
+
+with queue_tab:
+    f1, f2, f3 = st.columns([2, 2, 3])
+    order = f1.radio("Order", ["Newest first", "Largest total"], horizontal=True, key="uq_order")
+    rows = m.unmatched_queue(engine, order="total" if order == "Largest total" else "newest")
+    orgs = sorted({r.organisation for r in rows})
+    org = f2.selectbox("Organisation", ["All organisations", *orgs], key="uq_org")
+    search = f3.text_input("Search contacts", key="uq_search", placeholder="name or email")
+    if org != "All organisations":
+        rows = [r for r in rows if r.organisation == org]
+    if search.strip():
+        needle = search.strip().lower()
+        rows = [r for r in rows if needle in r.name.lower() or needle in r.email.lower()]
+
+    if not rows:
+        st.success("Nothing waits in the queue: every counted invoice belongs to a client.")
+    else:
+        table = pd.DataFrame(
+            {
+                "Contact": [r.name for r in rows],
+                "Organisation": [r.organisation for r in rows],
+                "Invoices": [r.invoice_count for r in rows],
+                "Total (base)": [fmt_money(r.total) for r in rows],
+                "In currency": [
+                    " · ".join(fmt_money(v, c) for c, v in sorted(r.totals.items())) for r in rows
+                ],
+                "First": [r.first_date for r in rows],
+                "Latest": [r.last_date for r in rows],
+                "Note": [
+                    ("archived in Xero" if r.contact_status == "ARCHIVED" else "")
+                    + (" · merged into another contact" if r.merged_to else "")
+                    for r in rows
+                ],
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(rows)))
+
+        by_key = {r.key: r for r in rows}
+        picked = st.multiselect(
+            "Contacts to resolve",
+            list(by_key),
+            format_func=lambda k: (
+                f"{by_key[k].name} · {by_key[k].organisation} "
+                f"({by_key[k].invoice_count} inv, {fmt_money(by_key[k].total)})"
+            ),
+            key=f"uq_pick_{rnd}",
+            placeholder="Choose one or more contacts",
+        )
+        if picked:
+            first = by_key[picked[0]]
+            noun = "contact" if len(picked) == 1 else f"{len(picked)} contacts"
+            if len(picked) == 1:
+                sugg = m.suggestions(engine, *first.key)
+                if sugg:
+                    st.markdown("**Suggestions**")
+                    for sg in sugg:
+                        s1, s2 = st.columns([5, 1])
+                        s1.markdown(f"**{sg.name}** · {sg.score:.0%} · {sg.reason}")
+                        if s2.button("Link", key=f"sugg_{rnd}_{sg.client_id}"):
+                            aid, err = act(m.link_contacts, engine, actor, sg.client_id, picked)
+                            if err:
+                                st.error(err)
+                            else:
+                                done(f"Linked {first.name} to {sg.name}.", aid)
+                if st.toggle("Show invoices", key=f"uq_show_{rnd}"):
+                    docs = m.contact_documents(engine, *first.key)
+                    st.dataframe(
+                        pd.DataFrame(
+                            {
+                                "Kind": [d.kind.replace("_", " ") for d in docs],
+                                "Number": [d.number for d in docs],
+                                "Date": [d.date for d in docs],
+                                "Due": [d.due_date for d in docs],
+                                "Status": [d.status for d in docs],
+                                "Total": [fmt_money(d.total, d.currency) for d in docs],
+                                "Due amount": [fmt_money(d.amount_due, d.currency) for d in docs],
+                            }
+                        ),
+                        hide_index=True,
+                        width="stretch",
+                    )
+
+            link_col, create_col, ignore_col = st.columns(3)
+            with link_col:
+                st.markdown(f"**Link {noun} to a client**")
+                choices = m.client_choices(engine)
+                names = dict(choices)
+                target = st.selectbox(
+                    "Client",
+                    [cid for cid, _ in choices],
+                    format_func=lambda cid: names[cid],
+                    index=None,
+                    placeholder="Type to search clients",
+                    key=f"uq_target_{rnd}",
+                )
+                if st.button("Link to client", key=f"uq_link_{rnd}", disabled=target is None):
+                    aid, err = act(m.link_contacts, engine, actor, target, picked)
+                    if err:
+                        st.error(err)
+                    else:
+                        done(f"Linked {noun} to {names[target]}.", aid)
+            with create_col:
+                st.markdown(f"**Create a client from the {noun}**")
+                name = st.text_input(
+                    "New client name", value=first.name, key=f"uq_name_{rnd}_{picked[0]}"
+                )
+                notes = st.text_input("Notes", key=f"uq_notes_{rnd}")
+                if st.button("Create client", key=f"uq_create_{rnd}"):
+                    client, err = act(m.create_client, engine, actor, name, notes, contacts=picked)
+                    if err:
+                        st.error(err)
+                    else:
+                        aid = m.created_audit_id(engine, client.id)
+                        done(f"Created {client.name} and linked {noun}.", aid)
+            with ignore_col:
+                st.markdown(f"**Ignore the {noun}**")
+                reason = st.text_input(
+                    "Reason", placeholder="one-off customer", key=f"uq_reason_{rnd}"
+                )
+                if st.button("Ignore", key=f"uq_ignore_{rnd}"):
+                    aid, err = act(m.ignore_contacts, engine, actor, picked, reason)
+                    if err:
+                        st.error(err)
+                    else:
+                        done(f"Ignored {noun}; see the Ignored tab to bring it back.", aid)
+
+with ignored_tab:
+    ignored = m.ignored_contacts(engine)
+    if not ignored:
+        st.info("No ignored contacts.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Contact": [r.name for r in ignored],
+                    "Organisation": [r.organisation for r in ignored],
+                    "Invoices": [r.invoice_count for r in ignored],
+                    "Total (base)": [fmt_money(r.total) for r in ignored],
+                    "Reason": [r.ignored_reason or "" for r in ignored],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        ign_by_key = {r.key: r for r in ignored}
+        back = st.multiselect(
+            "Contacts to bring back",
+            list(ign_by_key),
+            format_func=lambda k: f"{ign_by_key[k].name} · {ign_by_key[k].organisation}",
+            key=f"uq_back_{rnd}",
+        )
+        if st.button("Return to queue", key=f"uq_unignore_{rnd}", disabled=not back):
+            for tenant_id, contact_id in back:
+                aid, err = act(m.unignore_contact, engine, actor, tenant_id, contact_id)
+                if err:
+                    st.error(err)
+                    break
+            else:
+                done(
+                    f"Returned {len(back)} contact(s) to the queue.",
+                    aid if len(back) == 1 else None,
+                )
+
+with history_tab:
+    st.caption(
+        "Client and queue changes, newest first. Undo puts back exactly what one change did."
+    )
+    for change, username, when, what in m.undoable(engine, 15):
+        h1, h2 = st.columns([5, 1])
+        h1.markdown(f"`{when}` **{username}** · {what}")
+        if h2.button("Undo", key=f"undo_{change.audit_id}"):
+            _, err = act(m.undo, engine, actor, change.audit_id)
+            if err:
+                st.error(err)
+            else:
+                done("Undone.", None)

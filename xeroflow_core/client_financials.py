@@ -379,3 +379,43 @@ def _rule(line, contact_id, client_id, option_owner, option_names, supplier_keys
 def _contact_name(s, tenant_id: str, contact_id: str) -> str:  # noqa: ANN001
     c = s.get(Contact, (tenant_id, contact_id))
     return c.name if c else contact_id
+
+
+def contact_documents(engine: Engine, tenant_id: str, contact_id: str) -> list[DocRow]:
+    """A contact's sales invoices and credit notes, newest first (the queue's "show invoices")."""
+    today = dt.date.today()
+    with session_scope(engine) as s:
+        out = []
+        q = (
+            select(Invoice)
+            .where(Invoice.tenant_id == tenant_id, Invoice.contact_id == contact_id)
+            .where(Invoice.type == "ACCREC")
+        )
+        for inv in s.exec(q):
+            late = inv.status == "AUTHORISED" and inv.due_date is not None and inv.due_date < today
+            out.append(
+                DocRow(
+                    "invoice", inv.tenant_id, inv.invoice_id, inv.invoice_number, inv.reference,
+                    "", inv.date, inv.due_date, inv.status, inv.currency_code, inv.sub_total,
+                    inv.total_tax, inv.total, inv.amount_due,
+                    to_base(inv.total, inv.currency_rate), to_base(inv.amount_due, inv.currency_rate),
+                    late,
+                )
+            )  # fmt: skip
+        q2 = select(CreditNote).where(
+            CreditNote.tenant_id == tenant_id,
+            CreditNote.contact_id == contact_id,
+            CreditNote.type == "ACCRECCREDIT",
+        )
+        for cn in s.exec(q2):
+            out.append(
+                DocRow(
+                    "credit_note", cn.tenant_id, cn.credit_note_id, cn.credit_note_number,
+                    cn.reference, "", cn.date, None, cn.status, cn.currency_code, cn.sub_total,
+                    cn.total_tax, cn.total, cn.remaining_credit,
+                    to_base(cn.total, cn.currency_rate),
+                    to_base(cn.remaining_credit, cn.currency_rate), False,
+                )
+            )  # fmt: skip
+        out.sort(key=lambda d: d.date or dt.date.min, reverse=True)
+        return out

@@ -409,8 +409,8 @@ def set_suppliers(
 # --- undo ------------------------------------------------------------------------------------
 
 
-def undoable(engine: Engine, limit: int = 20) -> list[tuple[ClientChange, str, str]]:
-    """The newest journalled actions not yet undone: (change, username, when as text)."""
+def undoable(engine: Engine, limit: int = 20) -> list[tuple[ClientChange, str, str, str]]:
+    """The newest journalled actions not yet undone: (change, username, when, description)."""
     from xeroflow_core.models import AuditLog
 
     with session_scope(engine) as s:
@@ -421,7 +421,44 @@ def undoable(engine: Engine, limit: int = 20) -> list[tuple[ClientChange, str, s
             .order_by(ClientChange.audit_id.desc())
             .limit(limit)
         )
-        return [(c, a.username, f"{a.at:%Y-%m-%d %H:%M} UTC") for c, a in s.exec(q)]
+        return [
+            (c, a.username, f"{a.at:%Y-%m-%d %H:%M} UTC", describe(c.action, a.detail or {}))
+            for c, a in s.exec(q)
+        ]
+
+
+def created_audit_id(engine: Engine, client_id: int) -> int | None:
+    """The audit id of the action that created a client (to offer Undo right after it)."""
+    with session_scope(engine) as s:
+        q = select(ClientChange.audit_id).where(
+            ClientChange.client_id == client_id, ClientChange.action == "client.create"
+        )
+        return s.exec(q).first()
+
+
+def describe(action: str, detail: dict) -> str:
+    """A one-line account of a journalled action, for the history list."""
+    ch = detail.get("changes") or {}
+    n_links = len(ch.get("links") or [])
+    texts = {
+        "client.create": f"created client {detail.get('name', '')}"
+        + (
+            f" with {len(detail.get('contacts') or [])} contact(s)"
+            if detail.get("contacts")
+            else ""
+        ),
+        "client.update": f"edited client {detail.get('name', '')}",
+        "client.archive": f"archived client {detail.get('name', '')}",
+        "client.restore": f"restored client {detail.get('name', '')}",
+        "client.link": f"linked {n_links} contact(s) to {detail.get('client', '')}",
+        "client.unlink": "unlinked a contact",
+        "queue.ignore": f"ignored {len(ch.get('ignores') or [])} contact(s)",
+        "queue.unignore": "returned a contact to the queue",
+        "client.tracking": "changed tracking-option mappings",
+        "client.suppliers": "changed supplier mappings",
+        "client.follow_merges": f"followed Xero contact merges ({detail.get('moved', 0)} moved)",
+    }
+    return texts.get(action, action)
 
 
 def undo(engine: Engine, actor: Actor, audit_id: int) -> int:

@@ -33,14 +33,18 @@ from sqlmodel import Session, func, select
 from xeroflow_core.client_financials import (  # noqa: F401 - the Clients page's reads
     ClientFinancials,
     ClientRow,
+    DocRow,
     client_financials,
     client_list,
+    contact_documents,
 )
 from xeroflow_core.clients import (  # noqa: F401 - the service API, re-exported
     ContactKey,
     UndoError,
     archive_client,
     create_client,
+    created_audit_id,
+    describe,
     follow_merges,
     ignore_contact,
     ignore_contacts,
@@ -395,3 +399,79 @@ def client_choices(
         if search.strip():
             q = q.where(func.lower(Client.name).contains(search.strip().lower()))
         return [(i, n) for i, n in s.exec(q)]
+
+
+# --- choices for pickers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactChoice:
+    tenant_id: str
+    contact_id: str
+    label: str  # "Name · Organisation", flagged when archived or linked elsewhere
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.tenant_id, self.contact_id)
+
+
+def contact_choices(
+    engine: Engine, *, unlinked_only: bool = True, suppliers: bool = False
+) -> list[ContactChoice]:
+    """Contacts for a picker: customers not linked yet (or all), or suppliers, by name."""
+    with session_scope(engine) as s:
+        orgs = _org_names(s)
+        many_orgs = len(orgs) > 1
+        q = (
+            select(Contact.tenant_id, Contact.contact_id, Contact.name, Contact.status, Client.name)
+            .outerjoin(
+                ClientContactLink,
+                and_(
+                    ClientContactLink.tenant_id == Contact.tenant_id,
+                    ClientContactLink.contact_id == Contact.contact_id,
+                ),
+            )
+            .outerjoin(Client, Client.id == ClientContactLink.client_id)
+            .where(Contact.merged_to_contact_id.is_(None))
+            .order_by(func.lower(Contact.name))
+        )
+        if suppliers:
+            has_bills = select(Invoice.contact_id).where(
+                Invoice.tenant_id == Contact.tenant_id, Invoice.type == "ACCPAY"
+            )
+            q = q.where((Contact.is_supplier.is_(True)) | Contact.contact_id.in_(has_bills))
+        elif unlinked_only:
+            q = q.where(ClientContactLink.client_id.is_(None))
+        out = []
+        for t, c, name, status, client in s.exec(q):
+            label = name + (f" · {orgs.get(t, t)}" if many_orgs else "")
+            if status == "ARCHIVED":
+                label += " (archived in Xero)"
+            if client and not suppliers:
+                label += f" → {client}"
+            out.append(ContactChoice(t, c, label))
+        return out
+
+
+def tracking_option_choices(engine: Engine) -> list[tuple[str, str, str]]:
+    """(tenant_id, option_id, "Category: Option") for the cost-mapping picker."""
+    from xeroflow_core.models import TrackingCategory, TrackingOption
+
+    with session_scope(engine) as s:
+        q = (
+            select(TrackingOption.tenant_id, TrackingOption.tracking_option_id,
+                   TrackingCategory.name, TrackingOption.name, TrackingOption.status)
+            .outerjoin(
+                TrackingCategory,
+                and_(
+                    TrackingCategory.tenant_id == TrackingOption.tenant_id,
+                    TrackingCategory.tracking_category_id == TrackingOption.tracking_category_id,
+                ),
+            )
+            .order_by(TrackingCategory.name, TrackingOption.name)
+        )  # fmt: skip
+        out = []
+        for t, o, cat, name, status in s.exec(q):
+            label = f"{cat}: {name}" if cat else name
+            out.append((t, o, label + (" (archived)" if status == "ARCHIVED" else "")))
+        return out
