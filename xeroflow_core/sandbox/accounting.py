@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,7 +23,7 @@ from .msdate import dt_ms, parse_if_modified_since
 from .query import QueryError, compile_order, compile_where, sort_records
 from .responses import envelope, json_response, not_found, problem, query_parse_exception
 from .state import Sandbox
-from .store import Org
+from .store import KeyView, Org
 
 # resource -> (broad scope, granular scope); GET accepts either or its `.read`, writes the bare one.
 SCOPES = {
@@ -89,7 +90,21 @@ def _filter(
     return out
 
 
-def _page(ctx: Ctx, items: list[Any]) -> tuple[list[Any], dict[str, int] | None]:
+def _select(
+    ctx: Ctx, collection: Any, fields: dict[str, Any], extra: Callable[[Any], bool] | None
+) -> Any:
+    """Filtered, ordered records; the app's path (no filter, UpdatedDateUTC ASC) is a slice."""
+    order = (ctx.q.get("order") or "").replace(" ", "").lower()
+    if (
+        extra is None
+        and not ctx.q.get("where")
+        and order in ("", "updateddateutc", "updateddateutcasc")
+    ):
+        return KeyView(collection.keys_since(ctx.ims_ms()), collection.items)
+    return _filter(ctx, collection.since(ctx.ims_ms()), fields, extra)
+
+
+def _page(ctx: Ctx, items: Any) -> tuple[list[Any], dict[str, int] | None]:
     """Slice a page (1-based; pageSize default 100, clamped to 1..1000) and its pagination."""
     if "page" not in ctx.q:
         return items, None
@@ -107,7 +122,7 @@ def _page(ctx: Ctx, items: list[Any]) -> tuple[list[Any], dict[str, int] | None]
     }
 
 
-def _touch_while_paging(ctx: Ctx, resource: str, ordered: list[Any], collection: Any) -> bool:
+def _touch_while_paging(ctx: Ctx, resource: str, ordered: Any, collection: Any) -> bool:
     """Fault: a person edits records that sit on earlier pages while a client is paging."""
     if int(ctx.q.get("page", "1") or 1) < 2:
         return False
@@ -142,6 +157,10 @@ def get_invoices(ctx: Ctx) -> Response:
     term = (ctx.q.get("searchTerm") or "").lower()
     mine = ctx.claims.get("client_id") if ctx.flag("createdByMyApp") else None
 
+    filtered = (
+        ids is not None or numbers is not None or contacts is not None or statuses or term or mine
+    )
+
     def extra(d: Any) -> bool:
         return (
             (ids is None or d.id in ids)
@@ -153,9 +172,10 @@ def get_invoices(ctx: Ctx) -> Response:
         )
 
     fields = F.invoice_fields(org)
-    rows = _filter(ctx, org.invoices.since(ctx.ims_ms()), fields, extra)
+    pred = extra if filtered else None
+    rows = _select(ctx, org.invoices, fields, pred)
     if _touch_while_paging(ctx, "invoices", rows, org.invoices):
-        rows = _filter(ctx, org.invoices.since(ctx.ims_ms()), fields, extra)
+        rows = _select(ctx, org.invoices, fields, pred)
     page, pagination = _page(ctx, rows)
     lines = pagination is not None and not ctx.flag("summaryOnly")
     out: dict[str, Any] = {"pagination": pagination} if pagination else {}
@@ -172,9 +192,9 @@ def get_credit_notes(ctx: Ctx) -> Response:
         )
         return ctx.ok({"CreditNotes": [S.credit_note_json(org, doc, True)]}) if doc else not_found()
     fields = F.credit_note_fields(org)
-    rows = _filter(ctx, org.credit_notes.since(ctx.ims_ms()), fields)
+    rows = _select(ctx, org.credit_notes, fields, None)
     if _touch_while_paging(ctx, "creditnotes", rows, org.credit_notes):
-        rows = _filter(ctx, org.credit_notes.since(ctx.ims_ms()), fields)
+        rows = _select(ctx, org.credit_notes, fields, None)
     page, pagination = _page(ctx, rows)
     out: dict[str, Any] = {"pagination": pagination} if pagination else {}
     out["CreditNotes"] = [S.credit_note_json(org, d, pagination is not None) for d in page]
@@ -203,9 +223,10 @@ def get_contacts(ctx: Ctx) -> Response:
         )
 
     fields = F.contact_fields()
-    rows = _filter(ctx, org.contacts.since(ctx.ims_ms()), fields, extra)
+    pred = extra if (ids is not None or not archived or term) else None
+    rows = _select(ctx, org.contacts, fields, pred)
     if _touch_while_paging(ctx, "contacts", rows, org.contacts):
-        rows = _filter(ctx, org.contacts.since(ctx.ims_ms()), fields, extra)
+        rows = _select(ctx, org.contacts, fields, pred)
     page, pagination = _page(ctx, rows)
     out: dict[str, Any] = {"pagination": pagination} if pagination else {}
     out["Warnings"] = []
@@ -411,6 +432,7 @@ async def api(request: Request) -> Response:
             "AuthorizationUnsuccessful",
             {"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
         )
+    started = time.perf_counter()
     verdict = sb.limits.acquire(org.tenant_id)
     if not verdict.ok:
         return Response(b"", status_code=429, headers=verdict.headers)
@@ -428,6 +450,7 @@ async def api(request: Request) -> Response:
     finally:
         sb.limits.release(org.tenant_id)
     response.headers.update(verdict.headers)
+    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response
 
 

@@ -60,12 +60,34 @@ class Collection(Generic[T]):
             if i < len(self.index) and self.index[i] == old:
                 del self.index[i]
 
+    def keys_since(self, ms: int | None) -> list[tuple[int, str]]:
+        """The index entries with UpdatedDateUTC >= ms, in order (a cheap list slice)."""
+        start = 0 if ms is None else bisect.bisect_left(self.index, (ms, ""))
+        return self.index[start:]
+
     def since(self, ms: int | None) -> Iterator[T]:
         """Records with UpdatedDateUTC >= ms (all when None), in UpdatedDateUTC ASC order."""
         start = 0 if ms is None else bisect.bisect_left(self.index, (ms, ""))
         items = self.items
         for _, key in self.index[start:]:
             yield items[key]
+
+
+class KeyView(Generic[T]):
+    """A read-only list over index entries that materialises records only when sliced."""
+
+    def __init__(self, keys: list[tuple[int, str]], items: dict[str, T]) -> None:
+        self.keys, self.items = keys, items
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, sl: slice) -> list[T]:
+        return [self.items[k] for _, k in self.keys[sl]]
+
+    def __iter__(self) -> Iterator[T]:
+        items = self.items
+        return (items[k] for _, k in self.keys)
 
 
 @dataclass
