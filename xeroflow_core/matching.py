@@ -37,6 +37,8 @@ from xeroflow_core.client_financials import (  # noqa: F401 - the Clients page's
     client_financials,
     client_list,
     contact_documents,
+    counted_invoice_filter,
+    per_contact_totals,
 )
 from xeroflow_core.clients import (  # noqa: F401 - the service API, re-exported
     ContactKey,
@@ -97,11 +99,6 @@ class QueueRow:
         return (self.tenant_id, self.contact_id)
 
 
-def counted_invoice_filter():  # noqa: ANN201 - a SQL expression
-    """The invoices the queue and client links account for (see the module docstring)."""
-    return and_(Invoice.type == "ACCREC", Invoice.status.not_in(NOT_COUNTED))
-
-
 def _org_names(s: Session) -> dict[str, str]:
     return {t: n for t, n in s.exec(select(Organisation.tenant_id, Organisation.name))}
 
@@ -110,51 +107,36 @@ def _unlinked_rows(
     s: Session, *, ignored: bool, tenant_id: str | None, contact: ContactKey | None = None
 ) -> list[QueueRow]:
     link, ign = ClientContactLink, IgnoredContact
+    # aggregate the invoices first (one pass), then join the few thousand groups to the links
+    per = per_contact_totals(tenant_id=tenant_id, contact=contact)
     q = (
         select(
-            Invoice.tenant_id,
-            Invoice.contact_id,
+            per.c.tenant_id,
+            per.c.contact_id,
             Contact.name,
             Contact.email,
             Contact.status,
             Contact.merged_to_contact_id,
             ign.reason,
-            Invoice.currency_code,
-            Invoice.currency_rate,
-            func.count(),
-            func.sum(Invoice.total),
-            func.min(Invoice.date),
-            func.max(Invoice.date),
+            per.c.currency_code,
+            per.c.currency_rate,
+            per.c.n,
+            per.c.total,
+            per.c.first,
+            per.c.last,
         )  # fmt: skip
-        .select_from(Invoice)
+        .select_from(per)
         .outerjoin(
-            link, and_(link.tenant_id == Invoice.tenant_id, link.contact_id == Invoice.contact_id)
+            link, and_(link.tenant_id == per.c.tenant_id, link.contact_id == per.c.contact_id)
         )
-        .outerjoin(
-            ign, and_(ign.tenant_id == Invoice.tenant_id, ign.contact_id == Invoice.contact_id)
-        )
+        .outerjoin(ign, and_(ign.tenant_id == per.c.tenant_id, ign.contact_id == per.c.contact_id))
         .outerjoin(
             Contact,
-            and_(Contact.tenant_id == Invoice.tenant_id, Contact.contact_id == Invoice.contact_id),
+            and_(Contact.tenant_id == per.c.tenant_id, Contact.contact_id == per.c.contact_id),
         )
-        .where(counted_invoice_filter(), link.client_id.is_(None))
+        .where(link.client_id.is_(None))
         .where(ign.contact_id.is_not(None) if ignored else ign.contact_id.is_(None))
-        .group_by(
-            Invoice.tenant_id,
-            Invoice.contact_id,
-            Contact.name,
-            Contact.email,
-            Contact.status,
-            Contact.merged_to_contact_id,
-            ign.reason,
-            Invoice.currency_code,
-            Invoice.currency_rate,
-        )  # fmt: skip
     )
-    if tenant_id:
-        q = q.where(Invoice.tenant_id == tenant_id)
-    if contact:
-        q = q.where(Invoice.tenant_id == contact[0], Invoice.contact_id == contact[1])
     orgs = _org_names(s)
     rows: dict[tuple[str, str], QueueRow] = {}
     for t, c, name, email, status, merged, reason, cur, rate, n, total, first, last in s.exec(q):
@@ -221,16 +203,23 @@ def ignored_contacts(engine: Engine, *, tenant_id: str | None = None) -> list[Qu
 def queue_count(engine: Engine) -> int:
     """How many contacts wait in the queue (for the page header and the menu)."""
     link, ign = ClientContactLink, IgnoredContact
-    inner = (
+    contacts = (
         select(Invoice.tenant_id, Invoice.contact_id)
+        .where(counted_invoice_filter())
+        .group_by(Invoice.tenant_id, Invoice.contact_id)
+        .subquery()
+    )
+    inner = (
+        select(contacts.c.contact_id)
         .outerjoin(
-            link, and_(link.tenant_id == Invoice.tenant_id, link.contact_id == Invoice.contact_id)
+            link,
+            and_(link.tenant_id == contacts.c.tenant_id, link.contact_id == contacts.c.contact_id),
         )
         .outerjoin(
-            ign, and_(ign.tenant_id == Invoice.tenant_id, ign.contact_id == Invoice.contact_id)
+            ign,
+            and_(ign.tenant_id == contacts.c.tenant_id, ign.contact_id == contacts.c.contact_id),
         )
-        .where(counted_invoice_filter(), link.client_id.is_(None), ign.contact_id.is_(None))
-        .distinct()
+        .where(link.client_id.is_(None), ign.contact_id.is_(None))
         .subquery()
     )
     with session_scope(engine) as s:

@@ -210,3 +210,11 @@ def test_archived_contact_stays_linked_and_is_flagged(engine, world) -> None:
     assert len(fin.invoices) == 2
     (row,) = m.client_list(engine)
     assert (row.contacts, row.archived_contacts) == (1, 1)
+
+
+def test_bench_queue_command_runs_on_generated_data(capsys) -> None:
+    from xeroflow_core.bench.queue import main
+
+    assert main(["--contacts", "60", "--invoices", "600", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "unmatched_queue(order=newest)" in out and "client_list()" in out
