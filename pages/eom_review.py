@@ -1,9 +1,226 @@
-"""EOM Review page (not built yet)."""
+"""EOM Review: generate a month's invoices, review and edit them, approve and push to Xero.
 
+Admins generate, edit and push; partners review read-only; staff never get here (guard). The
+Push button only writes an "eom_push" work request: the worker talks to Xero.
+"""
+
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
-from xeroflow_core.ui.guard import require_page
+from xeroflow_core.eom import review
+from xeroflow_core.eom.billing import BillingRuleError, parse_month
+from xeroflow_core.eom.engine import generate
+from xeroflow_core.money import fmt_money
+from xeroflow_core.sync import requests as work
+from xeroflow_core.ui.guard import allowed, require_page
+from xeroflow_core.ui.resources import get_engine, settings
+from xeroflow_core.users import PermissionDenied
 
 actor = require_page("eom_review")
+engine = get_engine()
+can_push = allowed(actor, "push_eom")
+
 st.title("EOM Review")
-st.info("End-of-month invoicing is not built yet.")
+last_month = date.fromordinal(date.today().replace(day=1).toordinal() - 1).strftime("%Y-%m")
+c1, c2, c3 = st.columns([1, 1, 3])
+month_text = c1.text_input("Month (YYYY-MM)", value=last_month, key="eom_month")
+try:
+    month = parse_month(month_text)
+except BillingRuleError as exc:
+    st.error(str(exc))
+    st.stop()
+
+flash = st.session_state.pop("eom_flash", None)
+if flash:
+    st.success(flash)
+
+
+def act(fn, *args, ok: str = "", **kwargs):  # noqa: ANN001, ANN201 - any service call
+    """Run a service call; show its refusal as an error instead of a stack trace."""
+    try:
+        out = fn(*args, **kwargs)
+    except (BillingRuleError, review.ReviewError, PermissionDenied, ValueError) as exc:
+        st.error(str(exc))
+        return None
+    if ok:
+        st.session_state["eom_flash"] = ok if "{" not in ok else ok.format(out=out)
+        st.rerun()
+    return out
+
+
+if can_push:
+    c2.write("")
+    c2.write("")
+    if c2.button("Generate", type="primary", key="eom_generate"):
+        result = act(generate, engine, actor, month)
+        if result is not None:
+            st.session_state["eom_flash"] = "Generated " + result.summary()
+            st.rerun()
+else:
+    c3.caption("Partners review the drafts; an admin generates and pushes them.")
+
+drafts = review.list_drafts(engine, actor, month, settings())
+if not drafts:
+    st.info(f"No invoices for {month:%B %Y} yet." + (" Press Generate." if can_push else ""))
+    st.stop()
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Drafts", len(drafts))
+m2.metric("With problems", sum(1 for d in drafts if d.problems))
+m3.metric("In Xero", sum(1 for d in drafts if d.xero_invoice_id))
+m4.metric("Total", fmt_money(sum((d.total for d in drafts if d.state != "excluded"), start=0)))
+
+table = pd.DataFrame(
+    [
+        {
+            "Client": d.client_name,
+            "Contact": d.contact_name,
+            "Reference": d.reference,
+            "Lines": len(d.lines),
+            "Subtotal": fmt_money(d.sub_total),
+            "Tax": fmt_money(d.total_tax),
+            "Total": fmt_money(d.total, d.currency),
+            "State": d.state,
+            "Xero number": d.xero_invoice_number,
+            "Xero status": d.xero_status,
+            "Link": d.xero_url or None,
+            "Problems and warnings": " · ".join(
+                d.problems + d.warnings + ([d.error] if d.error else [])
+            ),
+        }
+        for d in drafts
+    ]
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={"Link": st.column_config.LinkColumn("Link", display_text="Open in Xero")},
+    key="eom_table",
+)
+
+
+@st.fragment(run_every="3s")
+def push_progress() -> None:
+    """The worker's progress on this month's push requests, polled while any is open."""
+    reqs = [
+        r
+        for r in work.recent_requests(engine, 10, kind="eom_push")
+        if (r.params or {}).get("month") == f"{month:%Y-%m}"
+    ]
+    if not reqs:
+        return
+    latest = reqs[0]
+    if latest.status in ("pending", "running"):
+        st.info(f"Push #{latest.id} {latest.status}: the worker is sending the invoices to Xero…")
+    elif latest.status == "failed":
+        st.error(f"Push #{latest.id} failed: {latest.error}")
+    else:
+        res = latest.result or {}
+        text = res.get("summary") or "done"
+        (st.warning if res.get("stopped") or res.get("failed") else st.success)(
+            f"Push #{latest.id} finished: {text}"
+        )
+        if st.session_state.get("eom_seen_push") != latest.id:
+            st.session_state["eom_seen_push"] = latest.id
+            st.rerun(scope="app")
+
+
+push_progress()
+
+if can_push:
+    st.subheader("Push to Xero")
+    ready = [d for d in drafts if d.can_approve or d.state == "approved"]
+    labels = {
+        d.id: f"{d.client_name} · {d.reference} · {fmt_money(d.total, d.currency)}" for d in drafts
+    }
+    chosen = st.multiselect(
+        "Drafts to approve and push", [d.id for d in ready], default=[d.id for d in ready],
+        format_func=labels.get, key="eom_push_choice",
+    )  # fmt: skip
+    p1, p2 = st.columns([1, 4])
+    if p1.button("Push to Xero", type="primary", disabled=not chosen, key="eom_push"):
+        act(review.request_push, engine, actor, month, chosen,
+            ok="Push #{out} queued: the worker sends the approved invoices to Xero as drafts.")  # fmt: skip
+    tenants = sorted({d.tenant_id for d in drafts if d.tenant_id})
+    if allowed(actor, "resync") and p2.button("Sync statuses from Xero", key="eom_sync"):
+        for t in tenants:
+            act(work.request_sync, engine, actor, t, full=False)
+        st.session_state["eom_flash"] = "Sync requested: statuses update when the worker is done."
+        st.rerun()
+
+st.subheader("Review a draft")
+pick = st.selectbox(
+    "Draft", [d.id for d in drafts], key="eom_pick",
+    format_func=lambda i: next(f"{d.client_name} · {d.reference}" for d in drafts if d.id == i),
+)  # fmt: skip
+draft = next(d for d in drafts if d.id == pick)
+st.caption(
+    f"Invoice date {draft.invoice_date} · due {draft.due_date or 'organisation default'} · "
+    f"amounts {draft.line_amount_types} · {draft.currency} · state {draft.state}"
+)
+for p in draft.problems:
+    st.error(p)
+for w in draft.warnings:
+    st.warning(w)
+editable = can_push and draft.state in review.EDITABLE_STATES
+lines = pd.DataFrame(
+    [
+        {
+            "id": ln.id, "source": ln.source, "description": ln.description,
+            "quantity": float(ln.quantity), "unit_amount": str(ln.unit_amount),
+            "account_code": ln.account_code, "tax_type": ln.tax_type,
+            "line_amount": fmt_money(ln.line_amount), "tax": fmt_money(ln.tax_amount),
+        }
+        for ln in draft.lines
+    ],
+    columns=["id", "source", "description", "quantity", "unit_amount", "account_code",
+             "tax_type", "line_amount", "tax"],
+)  # fmt: skip
+edited = st.data_editor(
+    lines,
+    hide_index=True,
+    width="stretch",
+    disabled=not editable or ["id", "source", "line_amount", "tax"],
+    num_rows="dynamic" if editable else "fixed",
+    key=f"eom_lines_{draft.id}",
+)
+st.markdown(
+    f"**Subtotal** {fmt_money(draft.sub_total)} · **Tax** {fmt_money(draft.total_tax)} · "
+    f"**Total** {fmt_money(draft.total, draft.currency)}"
+)
+if editable:
+    e1, e2 = st.columns([1, 4])
+    if e1.button("Save lines", key="eom_save_lines"):
+        rows = [
+            {k: (None if pd.isna(v) else v) for k, v in row.items()}
+            for row in edited.to_dict("records")
+        ]
+        act(
+            review.update_lines, engine, actor, draft.id, rows, ok="Lines saved; totals recomputed."
+        )
+    if e2.button("Exclude this client this month", key="eom_exclude"):
+        act(review.set_excluded, engine, actor, draft.id, True, ok=f"{draft.client_name} excluded.")
+    with st.form(f"eom_add_line_{draft.id}", clear_on_submit=True):
+        st.markdown("Add a one-off line")
+        f1, f2, f3, f4, f5 = st.columns([3, 1, 1, 1, 1])
+        desc = f1.text_input("Description", key="eom_add_desc")
+        qty = f2.text_input("Quantity", "1", key="eom_add_qty")
+        unit = f3.text_input("Unit amount", "0.00", key="eom_add_unit")
+        code = f4.text_input(
+            "Account", draft.lines[0].account_code if draft.lines else "", key="eom_add_code"
+        )
+        tax = f5.text_input(
+            "Tax type", draft.lines[0].tax_type if draft.lines else "", key="eom_add_tax"
+        )
+        if st.form_submit_button("Add line"):
+            act(review.add_line, engine, actor, draft.id, description=desc, quantity=qty,
+                unit_amount=unit, account_code=code, tax_type=tax, ok="Line added.")  # fmt: skip
+elif (
+    can_push
+    and draft.state == "excluded"
+    and st.button("Include this client again", key="eom_include")
+):
+    act(review.set_excluded, engine, actor, draft.id, False, ok=f"{draft.client_name} included.")

@@ -63,12 +63,12 @@ class DraftView:
         return self.state in ("generated", "failed") and not self.problems
 
 
-def invoice_url(settings: Settings, short_code: str, invoice_id: str) -> str:
-    """A link to the invoice in Xero (or in the sandbox, in demo mode)."""
+def invoice_url(settings: Settings, short_code: str, invoice_id: str, tenant_id: str = "") -> str:
+    """A link to the invoice in Xero (in demo mode: the sandbox's invoice list, anchored)."""
     if not invoice_id:
         return ""
     if settings.demo_mode or "api.xero.com" not in settings.xero_api_url:
-        return f"{settings.xero_api_url}/_sandbox/invoices/{invoice_id}"
+        return f"{settings.xero_api_url}/_sandbox/state/{tenant_id}/invoices#{invoice_id}"
     return (
         "https://go.xero.com/organisationlogin/default.aspx?shortcode="
         f"{short_code}&redirecturl=/AccountsReceivable/Edit.aspx?InvoiceID={invoice_id}"
@@ -95,7 +95,9 @@ def list_drafts(
             org = s.get(Organisation, d.tenant_id) if d.tenant_id else None
             url = ""
             if settings is not None:
-                url = invoice_url(settings, org.short_code if org else "", d.xero_invoice_id)
+                url = invoice_url(
+                    settings, org.short_code if org else "", d.xero_invoice_id, d.tenant_id
+                )
             out.append(
                 DraftView(
                     d.id, d.client_id, client.name, contact.name if contact else "",

@@ -1,0 +1,113 @@
+"""`python -m xeroflow_core eom ...`: generate, list, approve and push a month's invoices.
+
+The same service functions as the EOM Review page, acting as the system user (an admin), so the
+same rules hold: problems block approval, pushed drafts are never regenerated, a push is
+exactly-once through the outbox. `push` runs in the foreground (no worker needed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from sqlmodel import or_, select
+
+from xeroflow_core.db import make_engine, migrate, session_scope
+from xeroflow_core.eom import review
+from xeroflow_core.eom.billing import BillingRuleError, parse_month
+from xeroflow_core.eom.engine import generate
+from xeroflow_core.eom.push import push_month
+from xeroflow_core.models import Organisation
+from xeroflow_core.money import fmt_money
+from xeroflow_core.settings import get_settings
+from xeroflow_core.users import SYSTEM
+
+
+def _org(engine, text: str | None) -> str | None:  # noqa: ANN001
+    """A tenant id from an id or an organisation's name (case-insensitive)."""
+    if not text:
+        return None
+    with session_scope(engine) as s:
+        row = s.exec(
+            select(Organisation).where(
+                or_(Organisation.tenant_id == text, Organisation.name.ilike(text))  # type: ignore[attr-defined]
+            )
+        ).first()
+    if row is None:
+        raise BillingRuleError(f"no synced organisation is called or has the id {text!r}")
+    return row.tenant_id
+
+
+def _print_drafts(drafts: list[review.DraftView]) -> None:
+    if not drafts:
+        print("No drafts for this month. Run `eom generate --month YYYY-MM` first.")
+        return
+    print(f"{'id':>5}  {'client':<28} {'reference':<26} {'total':>14}  {'state':<9} xero")
+    for d in drafts:
+        xero = f"{d.xero_invoice_number} {d.xero_status}".strip()
+        print(
+            f"{d.id:>5}  {d.client_name[:28]:<28} {d.reference[:26]:<26} "
+            f"{fmt_money(d.total, d.currency):>14}  {d.state:<9} {xero}"
+        )
+        for p in d.problems:
+            print(f"{'':>7}problem: {p}")
+        if d.error:
+            print(f"{'':>7}xero said: {d.error}")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="xeroflow_core eom", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    month_help = "the month, YYYY-MM (default: last month)"
+    g = sub.add_parser("generate", help="build or refresh the drafts of a month")
+    g.add_argument("--month", help=month_help)
+    g.add_argument("--org", help="only this organisation (tenant id or name)")
+    g.add_argument("--rounding", choices=("half_up", "half_even"), default="half_up")
+    ls = sub.add_parser("list", help="show a month's drafts and their Xero status")
+    ls.add_argument("--month", help=month_help)
+    ap = sub.add_parser("approve", help="approve drafts for pushing (all without problems)")
+    ap.add_argument("--month", help=month_help)
+    ap.add_argument("ids", nargs="*", type=int, help="draft ids (default: every draft)")
+    pu = sub.add_parser("push", help="push the month's approved drafts to Xero as DRAFT invoices")
+    pu.add_argument("--month", help=month_help)
+    pu.add_argument("--org", help="only this organisation (tenant id or name)")
+    pu.add_argument(
+        "--approve", action="store_true", help="approve every draft without problems first"
+    )
+    args = parser.parse_args(argv)
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    today = date.today().replace(day=1)
+    try:
+        month = parse_month(args.month) if args.month else parse_month(
+            date.fromordinal(today.toordinal() - 1)
+        )  # fmt: skip
+        if args.cmd == "generate":
+            result = generate(engine, SYSTEM, month, _org(engine, args.org), args.rounding)
+            print(result.summary())
+            for c in result.with_problems:
+                print(f"  {c.client_name}: {'; '.join(c.problems)}")
+        elif args.cmd == "list":
+            _print_drafts(review.list_drafts(engine, SYSTEM, month, settings))
+        elif args.cmd == "approve":
+            ids = args.ids or [d.id for d in review.list_drafts(engine, SYSTEM, month)]
+            refused = review.approve(engine, SYSTEM, ids)
+            print(f"approved {len(ids) - len(refused)} draft(s)")
+            for r in refused:
+                print(f"  not approved: {r}")
+        elif args.cmd == "push":
+            if args.approve:
+                drafts = review.list_drafts(engine, SYSTEM, month)
+                review.approve(engine, SYSTEM, [d.id for d in drafts if d.can_approve])
+            result = push_month(engine, settings, SYSTEM, month, tenant_id=_org(engine, args.org))
+            print(result.summary())
+            for ref, msg in {**result.failed, **result.waiting}.items():
+                print(f"  {ref}: {msg}")
+            return 1 if result.stopped or result.failed else 0
+    except (BillingRuleError, review.ReviewError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
