@@ -1,9 +1,148 @@
-"""Connect page (not built yet)."""
+"""Connect page: the Xero connection's state for everyone; connect, reconnect, choose
+organisations and disconnect for admins. Xero's redirect lands here (?code=&state=)."""
+
+from __future__ import annotations
+
+import html
+import time
+from datetime import datetime
 
 import streamlit as st
 
-from xeroflow_core.ui.guard import require_page
+from xeroflow_core.ui.guard import allowed, require_page
+from xeroflow_core.ui.resources import get_engine, settings
+from xeroflow_core.xero.connections import choose_organisations, disconnect, overview
+from xeroflow_core.xero.oauth import handle_callback, start_authorization
+from xeroflow_core.xero.tokens import XeroAuthError
 
 actor = require_page("connect")
+engine = get_engine()
+cfg = settings()
+manage = allowed(actor, "manage_connection")
 st.title("Connect")
-st.info("Connecting to Xero is not built yet.")
+
+# --- Xero's redirect: finish the consent, then clear the query string -----------------------
+CALLBACK_KEYS = ("code", "state", "error", "error_description")
+if any(k in st.query_params for k in ("code", "state", "error")):
+    query = {k: st.query_params.get(k) for k in CALLBACK_KEYS if k in st.query_params}
+    if manage:
+        with st.spinner("Finishing the connection to Xero…"):
+            result = handle_callback(engine, cfg, actor, query)
+        st.session_state["connect_flash"] = (result.kind, result.message)
+    else:
+        st.session_state["connect_flash"] = ("refused", "Only an admin can connect Xero.")
+    st.session_state.pop("connect_url", None)  # that attempt is used up
+    st.query_params.clear()
+
+flash = st.session_state.get("connect_flash")
+if flash:
+    kind, message = flash
+    {"connected": st.success, "cancelled": st.info}.get(kind, st.error)(message)
+
+
+def when(dt: datetime | None) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else "—"
+
+
+view = overview(engine)
+show = {"connected": st.success, "read_only": st.warning, "needs_reconnect": st.error}
+show.get(view.state, st.info)(f"Xero connection: **{view.label}**")
+for reason in view.reasons:
+    st.caption(reason)
+if view.state == "read_only":
+    st.caption(
+        "Xero refused a write: the Xero user who connected XeroFlow lost a role or scope. "
+        "Reading goes on; invoices cannot be pushed until an admin reconnects with a Xero user "
+        "who is an Admin or Advisor."
+    )
+
+if view.organisations:
+    st.subheader("Organisations")
+    st.dataframe(
+        [
+            {
+                "Organisation": o.name or o.tenant_id,
+                "Tenant type": o.tenant_type,
+                "State": o.status_label,
+                "Syncing": "yes" if o.sync_enabled else "no",
+                "Connected": when(o.connected_at),
+                "Last sync": when(o.last_sync),
+                "Tenant id": o.tenant_id,
+            }
+            for o in view.organisations
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    c1, c2 = st.columns(2)
+    c1.markdown(f"**Last token refresh:** {when(view.last_refresh)}")
+    c2.markdown("**Granted scopes:** " + (", ".join(f"`{s}`" for s in view.scopes) or "—"))
+
+if not manage:
+    st.caption("Only an admin can connect, reconnect or disconnect Xero.")
+    st.stop()
+
+# --- admin actions ----------------------------------------------------------------------------
+st.divider()
+cached = st.session_state.get("connect_url")
+if not cached or time.time() - cached[1] > 8 * 60:  # a flow lives 10 minutes
+    cached = (start_authorization(engine, cfg, actor), time.time())
+    st.session_state["connect_url"] = cached
+fresh = view.state in ("not_connected", "disconnected")
+label = "Connect Xero" if fresh else "Reconnect Xero"
+# A same-tab link: Xero's consent page must come back to this tab's /connect.
+st.markdown(
+    f'<a href="{html.escape(cached[0])}" target="_self" data-testid="connect-xero" '
+    'style="display:inline-block;padding:0.45rem 1rem;border-radius:0.5rem;'
+    'background:#13b5ea;color:white;text-decoration:none;font-weight:600">'
+    f"{label}</a>",
+    unsafe_allow_html=True,
+)
+st.caption(
+    "Opens Xero's consent page: sign in as a Xero Admin or Advisor and tick the organisations. "
+    + ("Reconnecting keeps every client, link, mapping and synced row." if not fresh else "")
+)
+
+usable = [o for o in view.organisations if o.status in ("connected", "read_only")]
+if usable:
+    st.subheader("Organisations to sync")
+    if view.awaiting_choice:
+        st.warning("Choose which organisations XeroFlow should sync.")
+    names = {o.tenant_id: o.name or o.tenant_id for o in usable}
+    with st.form("choose_orgs"):
+        chosen = st.multiselect(
+            "Sync these organisations",
+            options=list(names),
+            default=[o.tenant_id for o in usable if o.sync_enabled],
+            format_func=names.get,
+        )
+        if st.form_submit_button("Save organisations"):
+            try:
+                started = choose_organisations(engine, actor, chosen)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["connect_flash"] = (
+                    "connected",
+                    "Saved. " + (f"Initial sync requested for {len(started)} organisation(s)."
+                                 if started else ""),
+                )  # fmt: skip
+                st.rerun()
+
+if any(o.status in ("connected", "read_only", "needs_reconnect") for o in view.organisations):
+    with st.expander("Disconnect"):
+        targets = {"": "Every organisation (revoke XeroFlow's access in Xero)"}
+        targets |= {o.tenant_id: f"Only {o.name or o.tenant_id}" for o in usable}
+        target = st.selectbox("Disconnect", options=list(targets), format_func=targets.get)
+        sure = st.checkbox("Stop syncing. Synced data, clients and links are kept.")
+        if st.button("Disconnect", disabled=not sure, type="primary"):
+            try:
+                done = disconnect(engine, cfg, actor, target or None)
+            except (XeroAuthError, ValueError) as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["connect_flash"] = (
+                    "cancelled",
+                    f"Disconnected {len(done)} organisation(s); their data is kept.",
+                )
+                st.rerun()

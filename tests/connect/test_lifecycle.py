@@ -166,3 +166,20 @@ def test_organisation_gone_from_xero_is_shown_as_removed(engine, settings, sandb
     assert "Demo Company" in org.reason
     assert victim not in {c.tenant_id for c in active_tenants(engine)}
     assert overview(engine).state == "connected"  # the other organisation is fine
+
+
+def test_overview_shows_the_last_finished_sync(engine, settings, sandbox):
+    from datetime import timedelta
+
+    from xeroflow_core.models.core import utcnow
+    from xeroflow_core.models.sync import SyncRun
+
+    tenants = connect_sandbox(engine, settings)
+    done = utcnow() - timedelta(minutes=5)
+    with session_scope(engine) as s:
+        s.add(SyncRun(tenant_id=tenants[0], status="ok", started_at=done, finished_at=done))
+        s.add(SyncRun(tenant_id=tenants[0], status="failed", started_at=utcnow(),
+                      finished_at=utcnow()))  # fmt: skip
+    orgs = {o.tenant_id: o for o in overview(engine).organisations}
+    assert abs(orgs[tenants[0]].last_sync - done) < timedelta(seconds=1)
+    assert orgs[tenants[1]].last_sync is None

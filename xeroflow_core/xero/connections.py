@@ -338,22 +338,21 @@ class ConnectionOverview:
 
 
 def last_sync_times(engine: Engine) -> dict[str, datetime]:
-    """The last finished sync per tenant, read from the sync tables when they exist."""
-    try:
-        from xeroflow_core.models import sync as sync_models
-    except ImportError:
-        return {}
-    model = getattr(sync_models, "SyncRun", None)
-    if model is None:
-        return {}
-    when = next((getattr(model, c) for c in ("finished_at", "ended_at") if hasattr(model, c)), None)
-    if when is None or not hasattr(model, "tenant_id"):
-        return {}
+    """The last finished sync (ok or partial) per tenant, from the sync engine's runs; empty
+    when the sync tables are not there (the Connect page then omits the figure)."""
     from sqlalchemy import func
 
     try:
+        from xeroflow_core.models.sync import SyncRun
+    except ImportError:
+        return {}
+    try:
         with session_scope(engine) as s:
-            rows = s.execute(select(model.tenant_id, func.max(when)).group_by(model.tenant_id))
+            rows = s.execute(
+                select(SyncRun.tenant_id, func.max(SyncRun.finished_at))
+                .where(SyncRun.status.in_(("ok", "partial")))
+                .group_by(SyncRun.tenant_id)
+            )
             return {str(t): v for t, v in rows if v is not None}
     except Exception:  # noqa: BLE001 - the sync schema may be mid-change; omit the figure
         return {}

@@ -105,7 +105,6 @@ def start_authorization(engine: Engine, settings: Settings, actor: Actor) -> str
                 expires_at=now + FLOW_LIFETIME,
             )
         )
-        audit.record(s, actor, "xero.connect_started", "", scopes=settings.xero_scopes)
     client = oauth_client(settings)
     try:
         url, _ = client.create_authorization_url(

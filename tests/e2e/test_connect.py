@@ -1,0 +1,100 @@
+"""In a real browser: an admin connects Xero through the sandbox's consent page and lands back
+on /connect with the organisations connected; partners and staff see the state, no buttons."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.harness import StreamlitServer, signed_in, wait_ready
+from xeroflow_core.sandbox.app import SandboxConfig
+from xeroflow_core.sandbox.server import serve_in_thread
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def sandbox_url() -> Iterator[str]:
+    with serve_in_thread(SandboxConfig(seed=11)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sandbox_url: str) -> Iterator[StreamlitServer]:
+    srv = StreamlitServer(
+        tmp_path_factory.mktemp("connect"), env={"XEROFLOW_SANDBOX_URL": sandbox_url}
+    ).start()
+    yield srv
+    srv.stop()
+
+
+def _open_connect(page: Page, server: StreamlitServer) -> None:
+    page.goto(f"{server.url}/connect")
+    wait_ready(page)
+    expect(page.get_by_role("heading", name="Connect")).to_be_visible()
+
+
+def test_staff_sees_the_state_but_no_connect_button(page: Page, server: StreamlitServer) -> None:
+    signed_in(page, server, "staff")
+    _open_connect(page, server)
+    expect(page.get_by_text("Xero connection: Not connected")).to_be_visible()
+    expect(page.get_by_text("Only an admin can connect")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Connect Xero|Reconnect Xero"))).to_have_count(
+        0
+    )
+    expect(page.get_by_role("button", name="Disconnect")).to_have_count(0)
+
+
+def test_admin_connects_through_the_consent_page(
+    page: Page, server: StreamlitServer, sandbox_url: str
+) -> None:
+    signed_in(page, server, "admin")
+    _open_connect(page, server)
+    expect(page.get_by_text("Xero connection: Not connected")).to_be_visible()
+    page.get_by_role("link", name="Connect Xero").click()
+    # the sandbox's consent page, in the same tab
+    page.wait_for_url(re.compile(re.escape(sandbox_url) + "/identity/connect/authorize.*"))
+    expect(page.get_by_text("Demo")).not_to_have_count(0)
+    boxes = page.locator("input[name=tenant]")
+    assert boxes.count() == 2
+    for i in range(boxes.count()):
+        boxes.nth(i).check()
+    page.get_by_role("button", name="Allow access").click()
+    # back on /connect, the query string cleared, both organisations connected
+    page.wait_for_url(re.compile(re.escape(server.url) + "/connect.*"))
+    wait_ready(page)
+    page.wait_for_timeout(1500)  # the login cookie's extra rerun
+    wait_ready(page)
+    expect(page.get_by_text("Connected to Xero:")).to_be_visible()
+    expect(page.get_by_text("Xero connection: Connected")).to_be_visible()
+    assert "code=" not in page.url and "state=" not in page.url
+    table = page.get_by_test_id("stDataFrame")
+    expect(table).to_be_visible()
+    expect(page.get_by_text("Choose which organisations XeroFlow should sync.")).to_be_visible()
+    expect(page.get_by_role("link", name="Reconnect Xero")).to_be_visible()
+    # the admin chooses both organisations for sync
+    select = page.get_by_test_id("stMultiSelect")
+    for _ in range(2):
+        select.locator("input").click()
+        page.wait_for_timeout(300)  # the options menu opens
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Save organisations").click()
+    wait_ready(page)
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    expect(page.get_by_text("Choose which organisations XeroFlow should sync.")).to_have_count(0)
+
+
+def test_partner_sees_the_connection_read_only(page: Page, server: StreamlitServer) -> None:
+    """Runs after the admin connected (tests of a module run in file order)."""
+    signed_in(page, server, "partner")
+    _open_connect(page, server)
+    expect(page.get_by_text("Xero connection: Connected")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Connect Xero|Reconnect Xero"))).to_have_count(
+        0
+    )
+    expect(page.get_by_text("Sync these organisations")).to_have_count(0)
