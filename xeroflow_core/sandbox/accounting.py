@@ -1,15 +1,11 @@
-"""The Accounting API (`/api.xro/2.0/...`): the request pipeline and the read endpoints.
+"""The Accounting API's read endpoints: Xero's envelope, paging, filters and shapes.
 
-Pipeline, in Xero's order: armed faults, bearer token (401), `xero-tenant-id` (403), scope
-(401 insufficient_scope), rate limits (429), user role on writes (403), then the handler. Every
-tenant response carries the X-*Limit-Remaining headers.
+The request pipeline that leads here (auth, tenant, scopes, limits, faults) is pipeline.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,33 +14,11 @@ from starlette.responses import Response
 
 from . import fields as F
 from . import serialize as S
-from .identity import bearer_claims, sb_of
 from .msdate import dt_ms, parse_if_modified_since
-from .query import QueryError, compile_order, compile_where, sort_records
-from .responses import envelope, json_response, not_found, problem, query_parse_exception
+from .query import compile_order, compile_where, sort_records
+from .responses import envelope, json_response, not_found, problem
 from .state import Sandbox
 from .store import KeyView, Org
-
-# resource -> (broad scope, granular scope); GET accepts either or its `.read`, writes the bare one.
-SCOPES = {
-    "organisation": ("accounting.settings", "accounting.settings"),
-    "accounts": ("accounting.settings", "accounting.settings"),
-    "taxrates": ("accounting.settings", "accounting.settings"),
-    "trackingcategories": ("accounting.settings", "accounting.settings"),
-    "users": ("accounting.settings", "accounting.settings"),
-    "contacts": ("accounting.contacts", "accounting.contacts"),
-    "invoices": ("accounting.transactions", "accounting.invoices"),
-    "creditnotes": ("accounting.transactions", "accounting.invoices"),
-    "expenseclaims": ("accounting.transactions", "accounting.classicexpenses"),
-    "receipts": ("accounting.transactions", "accounting.classicexpenses"),
-    "reports": ("accounting.reports.read", "accounting.reports.profitandloss.read"),
-}
-
-
-def scope_ok(resource: str, scopes: set[str], write: bool) -> bool:
-    broad, granular = SCOPES[resource]
-    allowed = {broad, granular} if write else {broad, granular, f"{broad}.read", f"{granular}.read"}
-    return bool(allowed & scopes)
 
 
 class Ctx:
@@ -340,127 +314,3 @@ READS: dict[str, Callable[[Ctx], Response]] = {
     "receipts": get_receipts,
     "reports": get_reports,
 }
-
-
-async def _pre_faults(sb: Sandbox, request: Request, tenant: str | None) -> Response | None:
-    """Armed faults that fire before Xero even looks at the call."""
-    path, method = request.url.path, request.method
-    f = sb.faults.take(path, method, tenant, ("rate_limit", "status", "drop", "malformed"))
-    if f is None:
-        return None
-    if f.kind == "rate_limit":
-        retry = (
-            f.retry_after
-            if f.retry_after is not None
-            else (30 if f.problem == "minute" else 43_200)
-        )
-        headers = {
-            "X-Rate-Limit-Problem": f.problem,
-            "Retry-After": str(retry),
-            "X-MinLimit-Remaining": "0" if f.problem == "minute" else "59",
-            "X-DayLimit-Remaining": "0" if f.problem == "day" else "1000",
-            "X-AppMinLimit-Remaining": "9999",
-        }
-        return Response(b"", status_code=429, headers=headers)
-    if f.kind == "status":
-        return Response(
-            b"Service Unavailable" if f.status == 503 else b"Internal Server Error",
-            status_code=f.status,
-            media_type="text/plain",
-        )
-    if f.kind == "malformed":
-        return Response(
-            b'{"Id":"x","Status":"OK","Invoices":[{"InvoiceID":',
-            status_code=200,
-            media_type="application/json",
-        )
-    return DropConnection()
-
-
-class DropConnection(Response):
-    """Declares a body it never sends: the server closes the connection mid-response."""
-
-    def __init__(self) -> None:
-        super().__init__(b"", status_code=200, media_type="application/json")
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", b"100000")],
-            }
-        )
-        await send({"type": "http.response.body", "body": b'{"Invoices":[', "more_body": False})
-
-
-async def api(request: Request) -> Response:
-    """Every `/api.xro/2.0/...` call goes through here."""
-    sb = sb_of(request)
-    parts = [p for p in request.path_params["path"].split("/") if p]
-    resource = parts[0].lower() if parts else ""
-    tenant = request.headers.get("xero-tenant-id", "").strip().lower() or None
-    early = await _pre_faults(sb, request, tenant)
-    if early is not None:
-        return early
-    claims, detail = bearer_claims(sb, request)
-    if claims is None:
-        return problem(
-            401,
-            detail or "AuthenticationUnsuccessful",
-            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
-    user = sb.identity.users.get(claims.get("xero_userid", ""))
-    conn_ok = tenant is not None and any(
-        c.tenant_id == tenant
-        and c.user_id == claims["xero_userid"]
-        and c.client_id == claims["client_id"]
-        for c in list(sb.identity.connections.values())
-    )
-    org = sb.orgs.get(tenant or "")
-    if not conn_ok or org is None or user is None or user.removed:
-        return problem(403, "AuthenticationUnsuccessful")
-    if resource not in SCOPES:
-        return not_found()
-    write = request.method in ("PUT", "POST", "DELETE")
-    scopes = set(claims.get("scope") or [])
-    if isinstance(claims.get("scope"), str):
-        scopes = set(claims["scope"].split())
-    if not scope_ok(resource, scopes, write):
-        return problem(
-            401,
-            "AuthorizationUnsuccessful",
-            {"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
-        )
-    started = time.perf_counter()
-    verdict = sb.limits.acquire(org.tenant_id)
-    if not verdict.ok:
-        return Response(b"", status_code=429, headers=verdict.headers)
-    try:
-        slow = sb.faults.take(request.url.path, request.method, tenant, ("slow",))
-        if slow:
-            await asyncio.sleep(slow.seconds)
-        if write and user.read_only:
-            response = problem(403, "AuthorizationUnsuccessful")
-        else:
-            ctx = Ctx(sb, org, request, parts, claims)
-            response = await _dispatch(ctx, resource, write)
-    except QueryError as e:
-        response = query_parse_exception(str(e))
-    finally:
-        sb.limits.release(org.tenant_id)
-    response.headers.update(verdict.headers)
-    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-    return response
-
-
-async def _dispatch(ctx: Ctx, resource: str, write: bool) -> Response:
-    if not write:
-        handler = READS.get(resource)
-        return handler(ctx) if handler else not_found()
-    from .writes import WRITES
-
-    handler_w = WRITES.get(resource)
-    if handler_w is None:
-        return Response(b"The method is not allowed", status_code=405, media_type="text/plain")
-    return await handler_w(ctx)

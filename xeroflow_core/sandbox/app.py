@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import connections, identity
-from .accounting import api
+from . import connections, identity, tokens
 from .config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxConfig
+from .pipeline import api
 from .state import Sandbox
 
 __all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "Sandbox", "SandboxConfig", "create_app"]
@@ -92,9 +92,9 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         Route("/", index),
         Route("/identity/connect/authorize", identity.authorize_get, methods=["GET"]),
         Route("/identity/connect/authorize", identity.authorize_post, methods=["POST"]),
-        Route("/connect/token", identity.token, methods=["POST"]),
-        Route("/connect/revocation", identity.revocation, methods=["POST"]),
-        Route("/connect/userinfo", identity.userinfo, methods=["GET"]),
+        Route("/connect/token", tokens.token, methods=["POST"]),
+        Route("/connect/revocation", tokens.revocation, methods=["POST"]),
+        Route("/connect/userinfo", tokens.userinfo, methods=["GET"]),
         Route("/.well-known/openid-configuration", identity.discovery, methods=["GET"]),
         Route("/.well-known/openid-configuration/jwks", identity.jwks, methods=["GET"]),
         Route("/connections", connections.list_connections, methods=["GET"]),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .identity import bearer_claims, sb_of
+from .identity import sb_of
 from .msdate import iso7
 from .responses import json_response, problem
+from .tokens import bearer_claims
 
 
 async def list_connections(request: Request) -> Response:

@@ -1,0 +1,229 @@
+"""Test controls that change data as a person in Xero would: create and edit invoices, credit
+notes and contacts, approve, pay, void, delete, archive, merge; plus snapshots for comparing
+the sandbox with a synced database. Mounted by controls.py.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from starlette.requests import Request
+
+from . import serialize as S
+from .models import Contact
+from .msdate import dt_ms, iso_z, ms_datetime, parse_body_date
+from .reports import credit_by_account
+from .state import Sandbox
+from .store import Org
+from .writes import apply_invoice, record_payment
+
+
+class ControlError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def org_of(sb: Sandbox, request: Request) -> Org:
+    org = sb.orgs.get(request.path_params["tenant"].lower())
+    if org is None:
+        raise ControlError("unknown tenant", 404)
+    return org
+
+
+def _doc(org: Org, request: Request, credit: bool = False) -> Any:
+    coll = org.credit_notes if credit else org.invoices
+    doc = coll.get(request.path_params["id"].lower())
+    if doc is None:
+        raise ControlError("unknown document", 404)
+    return doc
+
+
+def _apply(sb: Sandbox, org: Org, body: dict[str, Any], existing: Any, credit: bool) -> Any:
+    doc, errors = apply_invoice(sb, org, body, existing, None, credit)
+    if errors:
+        raise ControlError("; ".join(errors))
+    return S.credit_note_json(org, doc, True) if credit else S.invoice_json(org, doc, True)
+
+
+def documents(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """Create (no id) or edit (with id) an invoice or credit note with an Invoice-shaped body."""
+    org = org_of(sb, request)
+    credit = "credit" in request.url.path
+    existing = _doc(org, request, credit) if "id" in request.path_params else None
+    return _apply(sb, org, body, existing, credit)
+
+
+def document_action(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """approve | submit | void | delete | pay {amount?, date?} | touch."""
+    org = org_of(sb, request)
+    credit = "credit" in request.url.path
+    doc = _doc(org, request, credit)
+    action = request.path_params["action"]
+    target = {
+        "approve": "AUTHORISED",
+        "submit": "SUBMITTED",
+        "void": "VOIDED",
+        "delete": "DELETED",
+    }.get(action)
+    if target:
+        return _apply(sb, org, {"Status": target}, doc, credit)
+    if action == "pay" and not credit:
+        if doc.status != "AUTHORISED":
+            raise ControlError("Payments can only be made against authorised documents")
+        amount = Decimal(str(body.get("amount", doc.amount_due)))
+        if amount <= 0 or amount > doc.amount_due:
+            raise ControlError("The payment amount must be between 0 and the amount due")
+        day = parse_body_date(body.get("date")) or sb.clock.today()
+        record_payment(sb, org, doc, amount, day)
+        return S.invoice_json(org, doc, True)
+    if action == "touch":
+        with sb.lock:
+            sb.touch(org, org.credit_notes if credit else org.invoices, doc)
+        return S.credit_note_json(org, doc, True) if credit else S.invoice_json(org, doc, True)
+    raise ControlError(f"unknown action {action}", 404)
+
+
+CONTACT_FIELDS = {
+    "Name": "name",
+    "FirstName": "first_name",
+    "LastName": "last_name",
+    "EmailAddress": "email",
+    "ContactNumber": "number",
+    "AccountNumber": "account_number",
+    "DefaultCurrency": "default_currency",
+    "IsCustomer": "is_customer",
+    "IsSupplier": "is_supplier",
+}
+
+
+def contacts(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """Create (no id) or edit a contact with Contact-shaped fields."""
+    import uuid
+
+    org = org_of(sb, request)
+    with sb.lock:
+        if "id" in request.path_params:
+            c = org.contacts.get(request.path_params["id"].lower())
+            if c is None:
+                raise ControlError("unknown contact", 404)
+        else:
+            if not body.get("Name"):
+                raise ControlError("Name is required")
+            c = Contact(str(uuid.uuid4()), str(body["Name"]), sb.now())
+            c.updated = org.stamp(sb.now())
+            org.contacts.add(c)
+        for key, attr in CONTACT_FIELDS.items():
+            if key in body:
+                setattr(c, attr, body[key])
+        if body.get("ContactStatus") in ("ACTIVE", "ARCHIVED"):
+            c.status = body["ContactStatus"]
+        sb.touch(org, org.contacts, c)
+        for coll in (org.invoices, org.credit_notes):  # documents show the contact's current name
+            for d in coll.items.values():
+                if d.contact_id == c.id:
+                    d.cache.clear()
+    return S.contact_json(org, c, True)
+
+
+def contact_action(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """archive | unarchive | merge {"into": survivor ContactID}."""
+    org = org_of(sb, request)
+    c = org.contacts.get(request.path_params["id"].lower())
+    if c is None:
+        raise ControlError("unknown contact", 404)
+    action = request.path_params["action"]
+    with sb.lock:
+        if action in ("archive", "unarchive"):
+            c.status = "ARCHIVED" if action == "archive" else "ACTIVE"
+            sb.touch(org, org.contacts, c)
+        elif action == "merge":
+            survivor = org.contacts.get(str(body.get("into", "")).lower())
+            if survivor is None or survivor.id == c.id:
+                raise ControlError("into: the surviving ContactID")
+            for coll in (org.invoices, org.credit_notes):
+                for d in [d for d in coll.items.values() if d.contact_id == c.id]:
+                    d.contact_id = survivor.id
+                    sb.touch(org, coll, d)
+            c.status, c.merged_to = "ARCHIVED", survivor.id
+            survivor.is_customer |= c.is_customer
+            survivor.is_supplier |= c.is_supplier
+            sb.touch(org, org.contacts, c)
+            sb.touch(org, org.contacts, survivor)
+        else:
+            raise ControlError(f"unknown action {action}", 404)
+    return S.contact_json(org, c, True)
+
+
+def tracking_option(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """Add an option to a tracking category by name ({"category": "Client", "name": ...})."""
+    import uuid
+
+    from .models import TrackingOption
+
+    org = org_of(sb, request)
+    cat = next(
+        (
+            c
+            for c in org.tracking.values()
+            if c.name.lower() == str(body.get("category", "Client")).lower()
+        ),
+        None,
+    )
+    if cat is None or not body.get("name"):
+        raise ControlError("category and name are required")
+    opt = TrackingOption(
+        str(uuid.uuid4()), str(body["name"])[:100], str(body.get("status", "ACTIVE"))
+    )
+    cat.options.append(opt)
+    return S.tracking_json(cat, True)
+
+
+def snapshot(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """Compact rows to compare with a synced database (amounts as strings)."""
+    org = org_of(sb, request)
+    kind = request.path_params["kind"]
+    if kind in ("invoices", "credit-notes"):
+        coll = org.invoices if kind == "invoices" else org.credit_notes
+        return [
+            {
+                "id": d.id,
+                "number": d.number,
+                "type": d.type,
+                "status": d.status,
+                "contactId": d.contact_id,
+                "date": d.date.isoformat(),
+                "currency": d.currency_code,
+                "currencyRate": str(d.currency_rate),
+                "subTotal": str(d.sub_total),
+                "totalTax": str(d.total_tax),
+                "total": str(d.total),
+                "amountDue": str(d.amount_due),
+                "lines": len(d.lines),
+                "updatedDateUTC": ms_datetime(d.updated),
+                "updated": iso_z(d.updated),
+                "updatedMs": dt_ms(d.updated),
+            }
+            for d in coll.since(None)
+        ]
+    if kind == "contacts":
+        return [
+            {
+                "id": c.id,
+                "name": c.name,
+                "status": c.status,
+                "mergedTo": c.merged_to,
+                "isCustomer": c.is_customer,
+                "isSupplier": c.is_supplier,
+                "updatedDateUTC": ms_datetime(c.updated),
+            }
+            for c in org.contacts.since(None)
+        ]
+    if kind == "pnl":
+        start = parse_body_date(request.query_params.get("fromDate"))
+        end = parse_body_date(request.query_params.get("toDate"))
+        if not start or not end:
+            raise ControlError("fromDate and toDate are required")
+        return {code: str(v) for code, v in sorted(credit_by_account(org, start, end).items())}
+    raise ControlError(f"unknown snapshot {kind}", 404)
