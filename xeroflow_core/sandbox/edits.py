@@ -227,3 +227,19 @@ def snapshot(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
             raise ControlError("fromDate and toDate are required")
         return {code: str(v) for code, v in sorted(credit_by_account(org, start, end).items())}
     raise ControlError(f"unknown snapshot {kind}", 404)
+
+
+def new_tenant_id(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """A Demo Company reset: the org gets a new tenant id; its old connections disappear."""
+    import uuid
+
+    org = org_of(sb, request)
+    old, new = org.tenant_id, str(uuid.uuid4())
+    with sb.lock:
+        org.tenant_id = new
+        sb.orgs = {(new if k == old else k): v for k, v in sb.orgs.items()}
+        for u in sb.identity.users.values():
+            u.tenant_ids = [new if t == old else t for t in u.tenant_ids]
+        for cid in [c.id for c in sb.identity.connections.values() if c.tenant_id == old]:
+            del sb.identity.connections[cid]
+    return {"old": old, "tenantId": new}

@@ -143,4 +143,6 @@ class Sandbox:
         self.key = serialization.load_pem_private_key(data["key"], password=None)  # type: ignore[assignment]
         if self.clock.now() < data["clock"]:
             self.clock.set(data["clock"])
+        gc.collect()
+        gc.freeze()
         return True
