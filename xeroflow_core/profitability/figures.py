@@ -7,7 +7,7 @@ Organisations are grouped by base currency: figures in NZD and GBP are never add
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 import pandas as pd
@@ -39,6 +39,29 @@ def dsum(values) -> Decimal:  # noqa: ANN001 - any iterable of Decimals
     return sum(values, ZERO)
 
 
+SCALE = 4  # amounts have at most 4 places (Money columns; converted lines are in cents)
+
+
+def to_units(amounts: pd.Series) -> pd.Series:
+    """Decimals as exact integers of 1/10,000: pandas then sums them vectorised, exactly."""
+    return pd.Series([int(a.scaleb(SCALE)) for a in amounts], index=amounts.index, dtype="int64")
+
+
+def from_units(units) -> list[Decimal]:  # noqa: ANN001 - a Series or list of ints
+    return [Decimal(int(u)).scaleb(-SCALE) for u in units]
+
+
+def _summed(f: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    t = (
+        f.groupby(keys, dropna=False, sort=False)[["revenue_u", "direct_costs_u"]]
+        .sum()
+        .reset_index()
+    )
+    t["revenue"] = from_units(t.pop("revenue_u"))
+    t["direct_costs"] = from_units(t.pop("direct_costs_u"))
+    return t
+
+
 def margin(revenue: Decimal, gross_profit: Decimal) -> Decimal | None:
     """Gross profit / revenue; None when there is no revenue (a margin of nothing is no number)."""
     return None if not revenue else gross_profit / revenue
@@ -57,12 +80,10 @@ def _keyed(
         clients.get(int(c), f"Client {c}") if k == ROW_CLIENT else LABELS[k]
         for c, k in zip(f["client_id"], f["row_kind"], strict=True)
     ]
-    f["revenue"] = [
-        a if c == "revenue" else ZERO for a, c in zip(f["amount"], f["category"], strict=True)
-    ]
-    f["direct_costs"] = [
-        a if c == "cost" else ZERO for a, c in zip(f["amount"], f["category"], strict=True)
-    ]
+    units = to_units(f["amount"])
+    is_rev = (f["category"] == "revenue").to_numpy()
+    f["revenue_u"] = units.where(is_rev, 0)
+    f["direct_costs_u"] = units.where(~is_rev, 0)
     return f
 
 
@@ -94,11 +115,7 @@ def client_table(
         return pd.DataFrame(columns=TABLE_COLUMNS)
     f = _keyed(facts, clients, currencies)
     keys = ["currency", "row_kind", "client_id", "client"]
-    t = (
-        f.groupby(keys, dropna=False, sort=False)
-        .agg(revenue=("revenue", dsum), direct_costs=("direct_costs", dsum))
-        .reset_index()
-    )
+    t = _summed(f, keys)
     return _sorted(_finish(t))[TABLE_COLUMNS]
 
 
@@ -107,19 +124,19 @@ def monthly(
     clients: Mapping[int, str],
     currencies: Mapping[str, str],
     months: list[str] | None = None,
+    client_ids: Iterable[int] | None = None,
 ) -> pd.DataFrame:
-    """The monthly series per (currency, client row): every month of `months` is present for
-    each row, with zeros where nothing happened, so trend lines do not skip months."""
+    """The monthly series per (currency, client row), for every row or only `client_ids`:
+    every month of `months` is present for each row, with zeros where nothing happened, so
+    trend lines do not skip months."""
     cols = ["currency", "row_kind", "client_id", "client", "month", *TABLE_COLUMNS[4:]]
+    if client_ids is not None:
+        facts = facts[facts["client_id"].isin(list(client_ids))]
     if facts.empty:
         return pd.DataFrame(columns=cols)
     f = _keyed(facts, clients, currencies)
     keys = ["currency", "row_kind", "client_id", "client", "month"]
-    t = (
-        f.groupby(keys, dropna=False, sort=False)
-        .agg(revenue=("revenue", dsum), direct_costs=("direct_costs", dsum))
-        .reset_index()
-    )
+    t = _summed(f, keys)
     if months:
         rows = t[keys[:4]].drop_duplicates()
         grid = rows.merge(pd.DataFrame({"month": months}), how="cross")
@@ -163,6 +180,23 @@ def totals(table: pd.DataFrame) -> pd.DataFrame:
             "clients",
         ],
     )
+
+
+def org_totals(facts: pd.DataFrame, currencies: Mapping[str, str]) -> pd.DataFrame:
+    """Per currency: revenue, direct costs, gross profit and margin of every counted line,
+    whoever it belongs to (the organisations' own totals for the same documents)."""
+    cols = ["currency", "revenue", "direct_costs", "gross_profit", "margin"]
+    if facts.empty:
+        return pd.DataFrame(columns=cols)
+    f = facts.assign(currency=facts["tenant_id"].map(lambda t: currencies.get(t, "?")))
+    f["revenue_u"] = 0
+    f["direct_costs_u"] = 0
+    units = to_units(f["amount"])
+    is_rev = (f["category"] == "revenue").to_numpy()
+    f["revenue_u"] = units.where(is_rev, 0)
+    f["direct_costs_u"] = units.where(~is_rev, 0)
+    t = _summed(f, ["currency"]).sort_values("currency").reset_index(drop=True)
+    return _finish(t)[cols]
 
 
 def top_n(table: pd.DataFrame, n: int = 15) -> pd.DataFrame:

@@ -1,15 +1,17 @@
 """The SQL behind the figures: every counted document line, with the rule that attributes it.
 
-One UNION ALL of five sources (sales invoices, sales credit notes, bills, purchase credit notes,
-expense-claim receipts) gives, per line: its ex-tax amount in the document's currency, the
-document's CurrencyRate, the client it belongs to and why. `facts()` groups that in SQL by
-(organisation, category, client, rule, month, account); foreign-currency lines stay one group
-each, because Xero converts (and rounds to the cent) line by line. `lines()` returns the same
-rows ungrouped for drill-down.
+Five sources (sales invoices, sales credit notes, bills, purchase credit notes, expense-claim
+receipts) each give, per line: its signed ex-tax amount in the document's currency, the
+document's CurrencyRate, the client it belongs to and why. `facts()` groups each source in SQL
+by (organisation, category, client, month, account) and unions the groups; foreign-currency
+lines stay one group each, because Xero converts (and rounds to the cent) line by line.
+`lines()` returns the same rows ungrouped, for drill-down.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.elements import BindParameter, Null
 
 from xeroflow_core.models import (
     Account,
@@ -27,6 +30,7 @@ from xeroflow_core.models import (
     DocumentLine,
     ExpenseClaim,
     Invoice,
+    Organisation,
     Receipt,
 )
 from xeroflow_core.models.types import Money, Rate
@@ -44,18 +48,22 @@ RULE_UNMATCHED = "unmatched revenue"
 RULE_UNATTRIBUTED = "unattributed"
 
 
-def _net(line_amount_types: ColumnElement) -> ColumnElement:
-    """A line's ex-tax amount: LineAmount, or LineAmount - TaxAmount on Inclusive documents."""
-    return type_coerce(
-        case(
-            (
-                line_amount_types == "Inclusive",
-                DocumentLine.line_amount - DocumentLine.tax_amount,
-            ),
-            else_=DocumentLine.line_amount,
-        ),
-        Money(),
+@dataclass
+class Source:
+    """One kind of document line: its named column expressions and how to reach them."""
+
+    cols: dict[str, ColumnElement]
+    apply: Callable[[Select], Select]  # adds the FROM, joins and WHERE to a select
+
+
+def _net(line_amount_types: ColumnElement, sign: int) -> ColumnElement:
+    """A line's signed ex-tax amount: LineAmount, or LineAmount - TaxAmount on Inclusive
+    documents; negative for credit notes."""
+    net = case(
+        (line_amount_types == "Inclusive", DocumentLine.line_amount - DocumentLine.tax_amount),
+        else_=DocumentLine.line_amount,
     )
+    return type_coerce(net if sign > 0 else -net, Money())
 
 
 def _month(col: ColumnElement, dialect: str) -> ColumnElement:
@@ -64,278 +72,235 @@ def _month(col: ColumnElement, dialect: str) -> ColumnElement:
     return func.substr(col, 1, 7)
 
 
-def _common(doc_date: ColumnElement, tenant_col: ColumnElement, start: date, end: date, tenants):
-    cond = [doc_date >= start, doc_date <= end]
-    if tenants is not None:
-        cond.append(tenant_col.in_(list(tenants)))
-    return cond
+def _where(model, start: date, end: date, tenants: tuple[str, ...]) -> list:  # noqa: ANN001
+    # the tenant condition lets the (tenant, type, date) index drive the join
+    return [model.tenant_id.in_(list(tenants)), model.date >= start, model.date <= end]
 
 
-def _sales(model, kind: str, doc_type: str, sign: int, start, end, tenants) -> Select:
-    """Sales invoices (+) or sales credit notes (-): attributed by the linked contact."""
-    id_col = model.invoice_id if model is Invoice else model.credit_note_id
-    number = model.invoice_number if model is Invoice else model.credit_note_number
-    link = ClientContactLink
-    return (
-        select(
-            model.tenant_id.label("tenant_id"),
-            literal("revenue").label("category"),
-            literal(sign).label("sign"),
-            literal(kind).label("doc_kind"),
-            model.type.label("doc_type"),
-            id_col.label("document_id"),
-            number.label("number"),
-            model.date.label("date"),
-            model.contact_id.label("contact_id"),
-            DocumentLine.line_item_id.label("line_item_id"),
-            DocumentLine.description.label("description"),
-            DocumentLine.account_code.label("account_code"),
-            _net(model.line_amount_types).label("net"),
-            model.currency_code.label("currency_code"),
-            model.currency_rate.label("currency_rate"),
-            link.client_id.label("client_id"),
-            case((link.client_id.is_(None), RULE_UNMATCHED), else_=RULE_CONTACT).label("rule"),
-            case((link.client_id.is_(None), null()), else_=model.contact_id).label("rule_key"),
-        )
-        .join(
-            DocumentLine,
-            and_(
-                DocumentLine.tenant_id == model.tenant_id,
-                DocumentLine.document_kind == kind,
-                DocumentLine.document_id == id_col,
-            ),
-        )
-        .outerjoin(
-            link, and_(link.tenant_id == model.tenant_id, link.contact_id == model.contact_id)
-        )
-        .where(
-            model.type == doc_type,
-            model.status.in_(POSTED),
-            *_common(model.date, model.tenant_id, start, end, tenants),
-        )
+def _doc_cols(model, kind: str, sign: int, id_col, number) -> dict[str, ColumnElement]:  # noqa: ANN001
+    return {
+        "tenant_id": model.tenant_id,
+        "doc_kind": literal(kind),
+        "doc_type": model.type if model is not Receipt else literal("RECEIPT"),
+        "document_id": id_col,
+        "number": number,
+        "date": model.date,
+        "contact_id": model.contact_id,
+        "line_item_id": DocumentLine.line_item_id,
+        "description": DocumentLine.description,
+        "account_code": DocumentLine.account_code,
+        "net": _net(model.line_amount_types, sign),
+        "currency_code": model.currency_code if model is not Receipt else literal(""),
+        "currency_rate": model.currency_rate if model is not Receipt else literal(ONE, Rate()),
+    }
+
+
+def _line_join(model, kind: str, id_col):  # noqa: ANN001, ANN202
+    return DocumentLine, and_(
+        DocumentLine.tenant_id == model.tenant_id,
+        DocumentLine.document_kind == kind,
+        DocumentLine.document_id == id_col,
     )
 
 
-def _attribution(tenant_col, contact_col):
-    """Rule 1: a tracking option mapped to a client (option 1, then 2); rule 2: the supplier
-    mapped to a client; else unattributed. Returns (joins, client_id, rule, rule_key)."""
+def _sales(model, doc_type: str, sign: int, start, end, tenants, attribute: bool) -> Source:  # noqa: ANN001
+    """Sales invoices (+) or sales credit notes (-): attributed by the linked contact."""
+    is_inv = model is Invoice
+    kind = "invoice" if is_inv else "credit_note"
+    id_col = model.invoice_id if is_inv else model.credit_note_id
+    number = model.invoice_number if is_inv else model.credit_note_number
+    cols = _doc_cols(model, kind, sign, id_col, number)
+    link = aliased(ClientContactLink)
+    cols["category"] = literal("revenue")
+    if attribute:
+        cols["client_id"] = link.client_id
+        cols["rule"] = case((link.client_id.is_(None), RULE_UNMATCHED), else_=RULE_CONTACT)
+        cols["rule_key"] = case((link.client_id.is_(None), null()), else_=model.contact_id)
+    else:
+        cols["client_id"] = null()
+
+    def apply(q: Select) -> Select:
+        q = q.select_from(model).join(*_line_join(model, kind, id_col))
+        if attribute:
+            q = q.outerjoin(
+                link, and_(link.tenant_id == model.tenant_id, link.contact_id == model.contact_id)
+            )
+        return q.where(
+            model.type == doc_type, model.status.in_(POSTED), *_where(model, start, end, tenants)
+        )
+
+    return Source(cols, apply)
+
+
+def _attribute(cols: dict, model, q_joins: list) -> None:  # noqa: ANN001
+    """Rule 1: a tracking option mapped to a client (option 1, then option 2); rule 2: the
+    supplier mapped to a client; else unattributed."""
     t1, t2, sup = (
         aliased(ClientTrackingOption),
         aliased(ClientTrackingOption),
         aliased(ClientSupplier),
     )
-    joins = [
-        (
-            t1,
-            and_(
-                t1.tenant_id == tenant_col,
-                t1.tracking_option_id == DocumentLine.tracking_option_id_1,
-            ),
-        ),
-        (
-            t2,
-            and_(
-                t2.tenant_id == tenant_col,
-                t2.tracking_option_id == DocumentLine.tracking_option_id_2,
-            ),
-        ),
-        (sup, and_(sup.tenant_id == tenant_col, sup.contact_id == contact_col)),
-    ]
-    client_id = func.coalesce(t1.client_id, t2.client_id, sup.client_id)
-    rule = case(
+    line = DocumentLine
+    q_joins += [
+        (t1, and_(t1.tenant_id == model.tenant_id, t1.tracking_option_id == line.tracking_option_id_1)),  # noqa: E501
+        (t2, and_(t2.tenant_id == model.tenant_id, t2.tracking_option_id == line.tracking_option_id_2)),  # noqa: E501
+        (sup, and_(sup.tenant_id == model.tenant_id, sup.contact_id == model.contact_id)),
+    ]  # fmt: skip
+    cols["client_id"] = func.coalesce(t1.client_id, t2.client_id, sup.client_id)
+    cols["rule"] = case(
         (t1.client_id.is_not(None), RULE_TRACKING),
         (t2.client_id.is_not(None), RULE_TRACKING),
         (sup.client_id.is_not(None), RULE_SUPPLIER),
         else_=RULE_UNATTRIBUTED,
     )
-    rule_key = case(
-        (t1.client_id.is_not(None), DocumentLine.tracking_option_id_1),
-        (t2.client_id.is_not(None), DocumentLine.tracking_option_id_2),
-        (sup.client_id.is_not(None), contact_col),
+    cols["rule_key"] = case(
+        (t1.client_id.is_not(None), line.tracking_option_id_1),
+        (t2.client_id.is_not(None), line.tracking_option_id_2),
+        (sup.client_id.is_not(None), model.contact_id),
         else_=null(),
     )
-    return joins, client_id, rule, rule_key
 
 
-def _costs(model, kind: str, doc_type: str, sign: int, start, end, tenants) -> Select:
+def _cost_account(model):  # noqa: ANN001, ANN202
+    return Account, and_(
+        Account.tenant_id == model.tenant_id,
+        Account.code == DocumentLine.account_code,
+        Account.type.in_(COST_ACCOUNT_TYPES),
+    )
+
+
+def _costs(model, doc_type: str, sign: int, start, end, tenants, attribute: bool) -> Source:  # noqa: ANN001
     """Bill lines (+) or purchase credit-note lines (-) on direct-cost accounts."""
-    id_col = model.invoice_id if model is Invoice else model.credit_note_id
-    number = model.invoice_number if model is Invoice else model.credit_note_number
-    joins, client_id, rule, rule_key = _attribution(model.tenant_id, model.contact_id)
-    q = (
-        select(
-            model.tenant_id.label("tenant_id"),
-            literal("cost").label("category"),
-            literal(sign).label("sign"),
-            literal(kind).label("doc_kind"),
-            model.type.label("doc_type"),
-            id_col.label("document_id"),
-            number.label("number"),
-            model.date.label("date"),
-            model.contact_id.label("contact_id"),
-            DocumentLine.line_item_id.label("line_item_id"),
-            DocumentLine.description.label("description"),
-            DocumentLine.account_code.label("account_code"),
-            _net(model.line_amount_types).label("net"),
-            model.currency_code.label("currency_code"),
-            model.currency_rate.label("currency_rate"),
-            client_id.label("client_id"),
-            rule.label("rule"),
-            rule_key.label("rule_key"),
+    is_inv = model is Invoice
+    kind = "invoice" if is_inv else "credit_note"
+    id_col = model.invoice_id if is_inv else model.credit_note_id
+    number = model.invoice_number if is_inv else model.credit_note_number
+    cols = _doc_cols(model, kind, sign, id_col, number)
+    cols["category"] = literal("cost")
+    outer: list = []
+    if attribute:
+        _attribute(cols, model, outer)
+    else:
+        cols["client_id"] = null()
+
+    def apply(q: Select) -> Select:
+        q = q.select_from(model).join(*_line_join(model, kind, id_col)).join(*_cost_account(model))
+        for target, on in outer:
+            q = q.outerjoin(target, on)
+        return q.where(
+            model.type == doc_type, model.status.in_(POSTED), *_where(model, start, end, tenants)
         )
-        .join(
-            DocumentLine,
-            and_(
-                DocumentLine.tenant_id == model.tenant_id,
-                DocumentLine.document_kind == kind,
-                DocumentLine.document_id == id_col,
-            ),
-        )
-        .join(
-            Account,
-            and_(
-                Account.tenant_id == model.tenant_id,
-                Account.code == DocumentLine.account_code,
-                Account.type.in_(COST_ACCOUNT_TYPES),
-            ),
-        )
-    )
-    for target, on in joins:
-        q = q.outerjoin(target, on)
-    return q.where(
-        model.type == doc_type,
-        model.status.in_(POSTED),
-        *_common(model.date, model.tenant_id, start, end, tenants),
-    )
+
+    return Source(cols, apply)
 
 
-def _receipts(start, end, tenants) -> Select:
+def _receipts(start, end, tenants, attribute: bool) -> Source:  # noqa: ANN001
     """Expense-claim receipt lines on direct-cost accounts: AUTHORISED receipts of claims
     that are AUTHORISED or PAID (a submitted claim has not reached the ledger)."""
-    joins, client_id, rule, rule_key = _attribution(Receipt.tenant_id, Receipt.contact_id)
-    q = (
-        select(
-            Receipt.tenant_id.label("tenant_id"),
-            literal("cost").label("category"),
-            literal(1).label("sign"),
-            literal("receipt").label("doc_kind"),
-            literal("RECEIPT").label("doc_type"),
-            Receipt.receipt_id.label("document_id"),
-            Receipt.receipt_number.label("number"),
-            Receipt.date.label("date"),
-            Receipt.contact_id.label("contact_id"),
-            DocumentLine.line_item_id.label("line_item_id"),
-            DocumentLine.description.label("description"),
-            DocumentLine.account_code.label("account_code"),
-            _net(Receipt.line_amount_types).label("net"),
-            literal("").label("currency_code"),
-            literal(ONE, Rate()).label("currency_rate"),
-            client_id.label("client_id"),
-            rule.label("rule"),
-            rule_key.label("rule_key"),
+    cols = _doc_cols(Receipt, "receipt", 1, Receipt.receipt_id, Receipt.receipt_number)
+    cols["category"] = literal("cost")
+    outer: list = []
+    if attribute:
+        _attribute(cols, Receipt, outer)
+    else:
+        cols["client_id"] = null()
+
+    def apply(q: Select) -> Select:
+        q = (
+            q.select_from(Receipt)
+            .join(
+                ExpenseClaim,
+                and_(
+                    ExpenseClaim.tenant_id == Receipt.tenant_id,
+                    ExpenseClaim.expense_claim_id == Receipt.expense_claim_id,
+                ),
+            )
+            .join(*_line_join(Receipt, "receipt", Receipt.receipt_id))
+            .join(*_cost_account(Receipt))
         )
-        .join(
-            ExpenseClaim,
-            and_(
-                ExpenseClaim.tenant_id == Receipt.tenant_id,
-                ExpenseClaim.expense_claim_id == Receipt.expense_claim_id,
-            ),
+        for target, on in outer:
+            q = q.outerjoin(target, on)
+        return q.where(
+            ExpenseClaim.status.in_(POSTED),
+            Receipt.status == "AUTHORISED",
+            *_where(Receipt, start, end, tenants),
         )
-        .join(
-            DocumentLine,
-            and_(
-                DocumentLine.tenant_id == Receipt.tenant_id,
-                DocumentLine.document_kind == "receipt",
-                DocumentLine.document_id == Receipt.receipt_id,
-            ),
-        )
-        .join(
-            Account,
-            and_(
-                Account.tenant_id == Receipt.tenant_id,
-                Account.code == DocumentLine.account_code,
-                Account.type.in_(COST_ACCOUNT_TYPES),
-            ),
-        )
-    )
-    for target, on in joins:
-        q = q.outerjoin(target, on)
-    return q.where(
-        ExpenseClaim.status.in_(POSTED),
-        Receipt.status == "AUTHORISED",
-        *_common(Receipt.date, Receipt.tenant_id, start, end, tenants),
-    )
+
+    return Source(cols, apply)
 
 
-def counted_lines(start: date, end: date, tenants=None):  # noqa: ANN201 - a SQL subquery
-    """Every line that counts for [start, end], as one subquery."""
-    return union_all(
-        _sales(Invoice, "invoice", "ACCREC", 1, start, end, tenants),
-        _sales(CreditNote, "credit_note", "ACCRECCREDIT", -1, start, end, tenants),
-        _costs(Invoice, "invoice", "ACCPAY", 1, start, end, tenants),
-        _costs(CreditNote, "credit_note", "ACCPAYCREDIT", -1, start, end, tenants),
-        _receipts(start, end, tenants),
-    ).subquery("counted")
+def sources(start: date, end: date, tenants: tuple[str, ...], attribute: bool = True) -> list:
+    """Every kind of line that counts for [start, end] (dates inclusive)."""
+    a = (start, end, tenants, attribute)
+    return [
+        _sales(Invoice, "ACCREC", 1, *a),
+        _sales(CreditNote, "ACCRECCREDIT", -1, *a),
+        _costs(Invoice, "ACCPAY", 1, *a),
+        _costs(CreditNote, "ACCPAYCREDIT", -1, *a),
+        _receipts(*a),
+    ]
 
 
-def _dsum(values: pd.Series) -> Decimal:
-    """An exact Decimal sum (pandas would otherwise be free to go through floats)."""
-    return sum(values, Decimal(0))
+def all_tenants(engine: Engine) -> tuple[str, ...]:
+    with engine.connect() as conn:
+        return tuple(conn.execute(select(Organisation.tenant_id)).scalars())
 
 
-def _to_base(net: Decimal, rate: Decimal | None) -> Decimal:
-    """Xero converts each foreign line to base currency and rounds it to the cent."""
+def to_base(net: Decimal, rate: Decimal | None) -> Decimal:
+    """Xero converts each foreign line to base currency and rounds it to the cent; base
+    currency lines are taken as they are."""
     if rate is None or rate == ONE:
         return net
     return round_money(net / rate)
 
 
-FACT_COLUMNS = [
-    "tenant_id",
-    "category",
-    "client_id",
-    "rule",
-    "rule_key",
-    "month",
-    "account_code",
-    "amount",
-]
+FACT_COLUMNS = ["tenant_id", "category", "client_id", "month", "account_code", "amount"]
 
 
-def facts(engine: Engine, start: date, end: date, tenants=None) -> pd.DataFrame:
-    """Signed base-currency amounts grouped by (tenant, category, client, rule, rule key, month,
-    account), summed exactly in SQL. Costs are positive, credit notes negative."""
-    c = counted_lines(start, end, tenants)
-    month = _month(c.c.date, engine.dialect.name)
-    foreign_line = case((c.c.currency_rate == ONE, null()), else_=c.c.line_item_id)
-    keys = [
-        c.c.tenant_id,
-        c.c.category,
-        c.c.client_id,
-        c.c.rule,
-        c.c.rule_key,
-        month.label("month"),
-        c.c.account_code,
-        c.c.sign,
-        c.c.currency_rate,
-        foreign_line.label("foreign_line"),
-    ]
-    q = select(*keys, type_coerce(func.sum(c.c.net), Money()).label("net")).group_by(
-        *keys[:5], month, c.c.account_code, c.c.sign, c.c.currency_rate, foreign_line
-    )
+def facts(
+    engine: Engine,
+    start: date,
+    end: date,
+    tenants: Iterable[str] | None = None,
+    *,
+    attribute: bool = True,
+) -> pd.DataFrame:
+    """Signed base-currency amounts grouped by (tenant, category, client, month, account), summed
+    exactly in SQL: revenue and costs positive, credit notes negative. `attribute=False` skips
+    the client mappings (organisation totals only, client_id empty)."""
+    tenants = tuple(tenants) if tenants is not None else all_tenants(engine)
+    if not tenants:
+        return _typed(pd.DataFrame(columns=FACT_COLUMNS))
+    parts = []
+    for src in sources(start, end, tenants, attribute):
+        c = src.cols
+        foreign_line = case((c["currency_rate"] == ONE, null()), else_=c["line_item_id"])
+        keys = [
+            c["tenant_id"].label("tenant_id"),
+            c["category"].label("category"),
+            c["client_id"].label("client_id"),
+            _month(c["date"], engine.dialect.name).label("month"),
+            c["account_code"].label("account_code"),
+            c["currency_rate"].label("currency_rate"),
+            foreign_line.label("foreign_line"),
+        ]
+        total = type_coerce(func.sum(c["net"]), Money()).label("net")
+        # PostgreSQL refuses constants in GROUP BY: group by the keys that are columns
+        grouped = [k for k in keys if not isinstance(k.element, (BindParameter, Null))]
+        parts.append(src.apply(select(*keys, total)).group_by(*grouped))
     with engine.connect() as conn:
-        rows = conn.execute(q).all()
-    out = [
-        (t, cat, cid, rule, key, mon, acct, sign * _to_base(net, rate))
-        for t, cat, cid, rule, key, mon, acct, sign, rate, _f, net in rows
-    ]
-    df = pd.DataFrame(out, columns=FACT_COLUMNS)
-    df["client_id"] = df["client_id"].astype("Int64")
-    if df.empty:
-        return df
+        rows = conn.execute(union_all(*parts)).all()
     # foreign lines were kept apart only to be rounded one by one; merge them back
-    keys = FACT_COLUMNS[:-1]
-    return df.groupby(keys, dropna=False, as_index=False, sort=False)["amount"].agg(_dsum)
+    merged: dict[tuple, Decimal] = {}
+    for t, cat, cid, mon, acct, rate, _f, net in rows:
+        key = (t, cat, cid, mon, acct)
+        merged[key] = merged.get(key, Decimal(0)) + to_base(net, rate)
+    return _typed(pd.DataFrame([(*k, v) for k, v in merged.items()], columns=FACT_COLUMNS))
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    df["client_id"] = df["client_id"].astype("Int64")
+    return df
 
 
 LINE_COLUMNS = [
@@ -364,7 +329,7 @@ def lines(
     engine: Engine,
     start: date,
     end: date,
-    tenants=None,
+    tenants: Iterable[str] | None = None,
     *,
     client_id: int | None = None,
     rule: str | None = None,
@@ -372,25 +337,26 @@ def lines(
     limit: int | None = None,
 ) -> pd.DataFrame:
     """The document lines behind a figure (a client's, or the unattributed/unmatched rows when
-    `rule` says so), newest first, with their base amount and attribution rule."""
-    c = counted_lines(start, end, tenants)
-    q = select(c).order_by(c.c.date.desc(), c.c.number, c.c.line_item_id)
+    `rule` says so), newest first, each with its base amount and attribution rule."""
+    tenants = tuple(tenants) if tenants is not None else all_tenants(engine)
+    if not tenants:
+        return _typed(pd.DataFrame(columns=LINE_COLUMNS))
+    names = [n for n in LINE_COLUMNS if n != "amount"]
+    parts = [
+        src.apply(select(*[src.cols[n].label(n) for n in names]))
+        for src in sources(start, end, tenants)
+    ]
+    u = union_all(*parts).subquery("counted")
+    q = select(u).order_by(u.c.date.desc(), u.c.number, u.c.line_item_id)
     if client_id is not None:
-        q = q.where(c.c.client_id == client_id)
+        q = q.where(u.c.client_id == client_id)
     if rule is not None:
-        q = q.where(c.c.rule == rule)
+        q = q.where(u.c.rule == rule)
     if account_code is not None:
-        q = q.where(c.c.account_code == account_code)
+        q = q.where(u.c.account_code == account_code)
     if limit:
         q = q.limit(limit)
     with engine.connect() as conn:
         rows = conn.execute(q).mappings().all()
-    data = []
-    for r in rows:
-        d = dict(r)
-        d["amount"] = d["sign"] * _to_base(d["net"], d["currency_rate"])
-        d["net"] = d["sign"] * d["net"]
-        data.append(d)
-    df = pd.DataFrame(data, columns=LINE_COLUMNS)
-    df["client_id"] = df["client_id"].astype("Int64")
-    return df
+    data = [dict(r, amount=to_base(r["net"], r["currency_rate"])) for r in rows]
+    return _typed(pd.DataFrame(data, columns=LINE_COLUMNS))

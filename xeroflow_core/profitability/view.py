@@ -53,13 +53,27 @@ class View:
     clients: dict[int, str]
     facts: pd.DataFrame
     table: pd.DataFrame
-    monthly: pd.DataFrame
     totals: pd.DataFrame
     previous_totals: pd.DataFrame
     headline: pd.DataFrame
     version: str = ""
     computed_at: datetime | None = None
     extra: dict = field(default_factory=dict)
+
+    def monthly_for(self, client_ids: list[int] | None = None) -> pd.DataFrame:
+        """The monthly P&L of some clients (None: every row, incl. unmatched/unattributed),
+        every month of the period present; kept on the view, which is itself cached."""
+        key = ("monthly", None if client_ids is None else tuple(sorted(client_ids)))
+        if key not in self.extra:
+            currencies = {t: o.base_currency for t, o in self.orgs.items()}
+            self.extra[key] = figures.monthly(
+                self.facts, self.clients, currencies, self.period.months(), client_ids
+            )
+        return self.extra[key]
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        return self.monthly_for(None)
 
     @property
     def currencies(self) -> list[str]:
@@ -142,11 +156,11 @@ def compute(
     clients = client_names(engine)
     prev = previous(period)
     facts = query.facts(engine, period.start, period.end, tenants)
-    prev_facts = query.facts(engine, prev.start, prev.end, tenants)
+    # the previous period feeds only the headline totals: no client mappings needed
+    prev_facts = query.facts(engine, prev.start, prev.end, tenants, attribute=False)
     table = figures.client_table(facts, clients, currencies)
-    prev_table = figures.client_table(prev_facts, clients, currencies)
     totals = figures.totals(table)
-    prev_totals = figures.totals(prev_table)
+    prev_totals = figures.org_totals(prev_facts, currencies)
     return View(
         period=period,
         previous=prev,
@@ -155,7 +169,6 @@ def compute(
         clients=clients,
         facts=facts,
         table=table,
-        monthly=figures.monthly(facts, clients, currencies, period.months()),
         totals=totals,
         previous_totals=prev_totals,
         headline=figures.change(totals, prev_totals),
