@@ -161,6 +161,6 @@ async def _dispatch(ctx: Ctx, resource: str, write: bool) -> Response:
     from .writes import WRITES
 
     handler_w = WRITES.get(resource)
-    if handler_w is None:
+    if handler_w is None or ctx.request.method == "DELETE":
         return Response(b"The method is not allowed", status_code=405, media_type="text/plain")
     return await handler_w(ctx)

@@ -33,7 +33,7 @@ class Sandbox:
         self.kid = "sandbox-1"
         self.limits = Limiter(self)
         self.faults = Faults()
-        self.idempotency: dict[tuple[str, str], tuple[float, str, int, bytes]] = {}
+        self.idempotency: dict[tuple[str, str, str], tuple[float, str, int, bytes]] = {}
         self.access_log: list[dict[str, Any]] = []
         self.orgs: dict[str, Org] = {}
         self.identity = IdentityState()

@@ -331,7 +331,7 @@ async def write_invoices(ctx: Ctx) -> Response:
             + str(request.query_params).encode()
             + raw
         ).hexdigest()
-        cached = sb.idempotency.get((client, key))
+        cached = sb.idempotency.get((client, org.tenant_id, key))
         if cached and sb.now().timestamp() - cached[0] < sb.config.idempotency_window_s:
             if cached[1] != digest:
                 return json_response(
@@ -397,7 +397,12 @@ async def write_invoices(ctx: Ctx) -> Response:
         status, payload = 200, envelope(sb.config.provider_name, sb.now(), {"Invoices": results})
     resp = json_response(payload, status)
     if key:
-        sb.idempotency[(client, key)] = (sb.now().timestamp(), digest, status, bytes(resp.body))
+        sb.idempotency[(client, org.tenant_id, key)] = (
+            sb.now().timestamp(),
+            digest,
+            status,
+            bytes(resp.body),
+        )
         cutoff = sb.now() - timedelta(seconds=sb.config.idempotency_window_s)
         for k in [k for k, v in sb.idempotency.items() if v[0] < cutoff.timestamp()]:
             del sb.idempotency[k]
