@@ -136,6 +136,12 @@ def governor_for(tenant_id: str) -> Governor:
         return gov
 
 
+def reset_governors() -> None:
+    """Forget every tenant's pacing state (tests that reset the sandbox's limits call this)."""
+    with _governors_lock:
+        _governors.clear()
+
+
 @dataclass
 class ClientOptions:
     """Knobs for retries and pacing (tests shrink the backoff; the benchmark lifts nothing)."""
@@ -179,7 +185,7 @@ class XeroClient:
         self._own_http = http is None
         self.http = http or new_http(self.options.timeout)
         self.governor = self.options.governor or governor_for(tenant_id)
-        self.calls = 0  # calls that reached Xero (answered with any status)
+        self.calls = 0  # requests sent to Xero (answered or not)
         self._load_budget()
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -269,6 +275,7 @@ class XeroClient:
                     timeout=opts.timeout,
                 )
             except httpx.TransportError as exc:  # timeouts, refused and dropped connections
+                self.calls += 1
                 failures += 1
                 if failures > opts.retries:
                     raise XeroUnavailable(
