@@ -1,9 +1,408 @@
-"""Profitability page (not built yet)."""
+"""Profitability: P&L per client for partners and admins (definitions in DESIGN §6)."""
 
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
 import streamlit as st
 
+from xeroflow_core import profitability as pf
+from xeroflow_core import reports
+from xeroflow_core.money import fmt_money, round_money
+from xeroflow_core.profitability import charts, figures
+from xeroflow_core.profitability.reconcile import reconcile
 from xeroflow_core.ui.guard import require_page
+from xeroflow_core.ui.resources import get_engine
+from xeroflow_core.users import PermissionDenied
 
 actor = require_page("profitability")
+engine = get_engine()
+state = st.session_state
+
+HELP = """
+**Revenue**: sales invoices (ACCREC) in AUTHORISED or PAID status dated in the period, ex-tax
+(for tax-inclusive lines, the line amount less its tax), less sales credit notes. A client's
+revenue comes from the Xero contacts linked to it; revenue of contacts linked to no client is
+shown as **Unmatched revenue**.
+
+**Direct costs**: bill (ACCPAY) lines and expense-claim receipt lines on direct-cost accounts
+(Xero account type *Direct Costs*), ex-tax, less purchase credit notes. A line belongs to a client
+by its tracking option mapped to the client, else by its supplier mapped to the client, else it
+is shown as **Unattributed costs**.
+
+**Gross profit** = revenue - direct costs. **Margin** = gross profit / revenue (none when there
+is no revenue). Drafts, submitted, voided and deleted documents never count. Foreign-currency
+documents are converted with their own currency rate (base = amount / rate, per line, to the
+cent, as Xero does). Organisations with different base currencies are never added together.
+
+**Gross profit here is before people costs.** Xero keeps salaries in overheads, so an 85% margin
+means the client's direct costs are low, not that the client is profitable once the team's time
+is paid. Every figure can be traced: the drill-down lists the lines behind it and the rule that
+put each one there.
+"""
+
 st.title("Profitability")
-st.info("Profitability is not built yet.")
+with st.expander("How these figures are made"):
+    st.markdown(HELP)
+
+orgs = pf.organisations(engine)
+if not orgs:
+    st.info("No organisation is synced yet. An admin connects Xero on the Connect page.")
+    st.stop()
+
+# --- filters ------------------------------------------------------------------------------------
+f1, f2, f3 = st.columns([2, 2, 3])
+ALL = "__all__"
+org_choice = f1.selectbox(
+    "Organisation",
+    [ALL, *orgs],
+    format_func=lambda t: "All organisations" if t == ALL else orgs[t].name,
+    key="pf_org",
+)
+kind = f2.radio(
+    "Period",
+    ["Month", "Quarter", "Financial year", "Custom range"],
+    horizontal=True,
+    key="pf_kind",
+)
+today = datetime.now(UTC).date()
+last_month_end = today.replace(day=1) - timedelta(days=1)
+ref_org = orgs[org_choice] if org_choice != ALL else next(iter(orgs.values()))
+if kind == "Month":
+    choices = []
+    y, m = today.year, today.month
+    for _ in range(36):
+        choices.append(pf.month(y, m))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    period = f3.selectbox("Month", choices, index=1, format_func=lambda p: p.label, key="pf_month")
+elif kind == "Quarter":
+    q = pf.quarter(today.year, (today.month - 1) // 3 + 1)
+    choices = [q]
+    for _ in range(11):
+        choices.append(pf.previous(choices[-1]))
+    period = f3.selectbox(
+        "Quarter", choices, index=1, format_func=lambda p: p.label, key="pf_quarter"
+    )
+elif kind == "Financial year":
+    fy = pf.financial_year(today, ref_org.fy_end_day, ref_org.fy_end_month)
+    choices = [fy]
+    for _ in range(3):
+        choices.append(pf.previous(choices[-1]))
+    period = f3.selectbox(
+        f"Financial year (ends {ref_org.fy_end_day} "
+        f"{date(2000, ref_org.fy_end_month, 1):%B}, {ref_org.name})",
+        choices,
+        format_func=lambda p: f"{p.label} ({p.start:%d %b %Y} – {p.end:%d %b %Y})",
+        key="pf_fy",
+    )
+else:
+    picked = f3.date_input(
+        "From – to",
+        (last_month_end.replace(day=1) - timedelta(days=334), last_month_end),
+        key="pf_range",
+    )
+    if not isinstance(picked, tuple) or len(picked) != 2:
+        st.info("Pick the first and the last day of the range.")
+        st.stop()
+    try:
+        period = pf.custom(picked[0], picked[1])
+    except ValueError as exc:
+        st.error(str(exc))
+        st.stop()
+
+tenants = tuple(orgs) if org_choice == ALL else (org_choice,)
+try:
+    view = pf.profitability(engine, actor, period, tenants)
+except PermissionDenied as exc:
+    st.error(str(exc))
+    st.stop()
+
+# --- freshness ----------------------------------------------------------------------------------
+try:
+    from xeroflow_core.sync.status import age
+except ImportError:  # pragma: no cover - the sync engine is part of every install
+
+    def age(when):  # noqa: ANN001, ANN202
+        return str(when) if when else "never"
+
+
+synced = pf.last_sync(engine, tenants)
+st.caption(
+    "Data as of the last sync: "
+    + " · ".join(f"{orgs[t].name}: {age(w) if w else 'never synced'}" for t, w in synced.items())
+    + f" · {view.period.start:%d %b %Y} – {view.period.end:%d %b %Y}"
+    + f" vs {view.previous.label or view.previous.start}"
+)
+
+currencies = view.currencies
+if not currencies:
+    st.info(f"Nothing counted in {period.label}: no posted invoices or direct-cost bills.")
+    st.stop()
+currency = currencies[0]
+if len(currencies) > 1:
+    currency = st.radio(
+        "Base currency (organisations in different currencies are never added together)",
+        currencies,
+        horizontal=True,
+        key="pf_currency",
+    )
+cur_tenants = tuple(t for t in tenants if orgs[t].base_currency == currency)
+table = view.table[view.table["currency"] == currency]
+
+# --- headline -----------------------------------------------------------------------------------
+head = view.headline[view.headline["currency"] == currency].iloc[0]
+
+
+def delta(value, pct) -> str | None:  # noqa: ANN001
+    if value is None:
+        return None
+    text = fmt_money(value)
+    return f"{text} ({pct * 100:+.1f}%)" if pct is not None else text
+
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(
+    "Revenue",
+    fmt_money(head["revenue"], currency),
+    delta(head["revenue_change"], head["revenue_change_pct"]),
+    help="vs the previous period",
+)
+m2.metric(
+    "Direct costs",
+    fmt_money(head["direct_costs"], currency),
+    delta(head["direct_costs_change"], head["direct_costs_change_pct"]),
+    delta_color="inverse",
+)
+m3.metric(
+    "Gross profit",
+    fmt_money(head["gross_profit"], currency),
+    delta(head["gross_profit_change"], head["gross_profit_change_pct"]),
+    help="Before people costs: Xero keeps salaries in overheads.",
+)
+mg = head["margin"]
+m4.metric(
+    "Margin",
+    "–" if mg is None else f"{mg * 100:.1f}%",
+    None if head["margin_change"] is None else f"{head['margin_change'] * 100:+.1f} pts",
+)
+tot = view.totals[view.totals["currency"] == currency].iloc[0]
+st.caption(
+    f"{tot['clients']} clients · unmatched revenue {fmt_money(tot['unmatched_revenue'], currency)}"
+    f" · unattributed costs {fmt_money(tot['unattributed_costs'], currency)}"
+)
+
+# --- charts -------------------------------------------------------------------------------------
+c1, c2 = st.columns([3, 2])
+with c1:
+    st.subheader("Per client")
+    n = st.slider("Clients shown (the rest grouped as Other)", 5, 40, 15, key="pf_topn")
+    top = figures.top_n(table, n)
+    event = st.plotly_chart(
+        charts.clients_bar(top, currency),
+        key="pf_bar",
+        on_select="rerun",
+        selection_mode="points",
+        width="stretch",
+        config={"displaylogo": False},
+    )
+    picked = charts.selected_client(event)
+    if picked and picked != state.get("pf_last_pick"):
+        state["pf_last_pick"] = picked
+        state["pf_client"] = picked
+with c2:
+    st.subheader("Revenue concentration")
+    conc = figures.concentration(table, currency)
+    if len(conc):
+        k = charts.clients_for_share(conc)
+        st.caption(f"The top {k} of {len(conc)} clients bring 80% of the revenue.")
+        st.plotly_chart(
+            charts.concentration_chart(conc, currency),
+            key="pf_pareto",
+            width="stretch",
+            config={"displaylogo": False},
+        )
+    else:
+        st.caption("No revenue in this period.")
+
+st.subheader("Margin trend by month")
+client_rows = table[table["row_kind"] == figures.ROW_CLIENT]
+names = dict(zip(client_rows["client_id"].astype(int), client_rows["client"], strict=True))
+trend_ids = st.multiselect(
+    "Clients",
+    list(names),
+    default=list(names)[:5],
+    format_func=lambda c: names.get(c, str(c)),
+    key=f"pf_trend_{currency}",
+)
+if trend_ids:
+    st.plotly_chart(
+        charts.margin_trend(view.monthly_for(trend_ids), currency),
+        key="pf_trend_chart",
+        width="stretch",
+        config={"displaylogo": False},
+    )
+
+# --- table and export ---------------------------------------------------------------------------
+st.subheader("All clients")
+shown = pd.DataFrame(
+    {
+        "Client": table["client"],
+        "Revenue": [round_money(v) for v in table["revenue"]],
+        "Direct costs": [round_money(v) for v in table["direct_costs"]],
+        "Gross profit": [round_money(v) for v in table["gross_profit"]],
+        "Margin %": [None if v is None else round_money(v * 100) for v in table["margin"]],
+    }
+)
+st.dataframe(
+    shown.astype({c: "float64" for c in ("Revenue", "Direct costs", "Gross profit", "Margin %")}),
+    hide_index=True,
+    width="stretch",
+    height=min(38 + 35 * len(shown), 500),
+    column_config={
+        c: st.column_config.NumberColumn(format="%.2f")
+        for c in ("Revenue", "Direct costs", "Gross profit", "Margin %")
+    },
+)
+csv = shown.assign(Currency=currency).to_csv(index=False)
+st.download_button(
+    "Download CSV",
+    csv,
+    file_name=f"profitability-{currency}-{period.start}-{period.end}.csv",
+    mime="text/csv",
+    key="pf_csv",
+)
+
+# --- drill-down ---------------------------------------------------------------------------------
+st.subheader("Drill down")
+keys = [charts.row_key(k, c) for k, c in zip(table["row_kind"], table["client_id"], strict=True)]
+labels = dict(zip(keys, table["client"], strict=True))
+if state.get("pf_client") not in labels:
+    state["pf_client"] = ""
+choice = st.selectbox(
+    "Client (or click a bar above)",
+    ["", *keys],
+    format_func=lambda k: "Choose a client…" if k == "" else labels[k],
+    key="pf_client",
+)
+if choice:
+    is_client = choice.isdigit()
+    cid = int(choice) if is_client else None
+    row_kind = figures.ROW_CLIENT if is_client else choice
+    row = table[[k == choice for k in keys]].iloc[0]
+    d1, d2, d3, d4 = st.columns(4)
+    d1.metric("Revenue", fmt_money(row["revenue"], currency))
+    d2.metric("Direct costs", fmt_money(row["direct_costs"], currency))
+    d3.metric("Gross profit", fmt_money(row["gross_profit"], currency))
+    d4.metric("Margin", "–" if row["margin"] is None else f"{row['margin'] * 100:.1f}%")
+    if is_client:
+        mon = view.monthly_for([cid])
+        mon = mon[mon["currency"] == currency]
+        st.plotly_chart(
+            charts.monthly_bars(mon), key="pf_month_chart", width="stretch",
+            config={"displaylogo": False},
+        )  # fmt: skip
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Month": mon["month"],
+                    "Revenue": [float(round_money(v)) for v in mon["revenue"]],
+                    "Direct costs": [float(round_money(v)) for v in mon["direct_costs"]],
+                    "Gross profit": [float(round_money(v)) for v in mon["gross_profit"]],
+                    "Margin %": [
+                        None if v is None else float(round_money(v * 100)) for v in mon["margin"]
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    lines = pf.drill_down(engine, actor, period, cur_tenants, client_id=cid, row_kind=row_kind)
+    st.markdown(f"**The documents behind these figures** ({len(lines)} lines)")
+    detail = pd.DataFrame(
+        {
+            "Date": lines["date"],
+            "Document": lines["doc_type"] + " " + lines["number"].astype(str),
+            "Contact": lines["contact"],
+            "Account": lines["account_code"],
+            "Description": lines["description"],
+            "Amount": [round_money(v) for v in lines["amount"]],
+            "Counts as": lines["category"].map({"revenue": "revenue", "cost": "direct cost"}),
+            "Why it is here": lines["why"],
+        }
+    )
+    st.dataframe(
+        detail.astype({"Amount": "float64"}),
+        hide_index=True,
+        width="stretch",
+        column_config={"Amount": st.column_config.NumberColumn(format="%.2f")},
+    )
+    st.download_button(
+        "Download these lines (CSV)",
+        detail.to_csv(index=False),
+        file_name=f"profitability-lines-{choice}-{period.start}-{period.end}.csv",
+        mime="text/csv",
+        key="pf_lines_csv",
+    )
+
+# --- reconciliation -----------------------------------------------------------------------------
+st.subheader("Ties to Xero?")
+st.caption(
+    "Our totals (all clients + unmatched revenue + unattributed costs) against Xero's own Profit "
+    "and Loss report for the same period, account by account."
+)
+for tid in cur_tenants:
+    org = orgs[tid]
+    stored = reports.load(engine, tid, period.start, period.end)
+    rec = reconcile(
+        engine,
+        tid,
+        period,
+        view.facts,
+        stored.lines if stored else None,
+        stored.fetched_at if stored else None,
+    )
+    with st.container(border=True):
+        h1, h2 = st.columns([4, 1])
+        h1.markdown(f"**{org.name}**")
+        if h2.button("Refresh Xero's P&L", key=f"pf_refresh_{tid}"):
+            try:
+                rid = reports.request_report(engine, actor, tid, period.start, period.end)
+                h1.success(f"Asked the worker for Xero's P&L (request {rid}); reload shortly.")
+            except (PermissionDenied, ValueError) as exc:
+                h1.error(str(exc))
+        if stored is None:
+            st.info(
+                "Xero's Profit and Loss for this period has not been fetched yet. The worker "
+                "fetches the usual periods every hour; use Refresh to ask for this one."
+            )
+        elif rec.ties:
+            st.success(
+                f"Ties to the cent: revenue {fmt_money(rec.our_revenue, currency)}, direct costs "
+                f"{fmt_money(rec.our_costs, currency)} (Xero's report fetched {age(stored.fetched_at)})."
+            )
+        else:
+            st.warning(
+                f"Does not tie (Xero's report fetched {age(stored.fetched_at)}): "
+                f"revenue ours {fmt_money(rec.our_revenue, currency)} vs Xero "
+                f"{fmt_money(rec.xero_revenue, currency)}; direct costs ours "
+                f"{fmt_money(rec.our_costs, currency)} vs Xero {fmt_money(rec.xero_costs, currency)}."
+            )
+        if stored is not None and len(rec.rows):
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Account": rec.rows["code"] + " " + rec.rows["account"],
+                        "Type": rec.rows["type"],
+                        "XeroFlow": [fmt_money(v) for v in rec.rows["ours"]],
+                        "Xero": [fmt_money(v) for v in rec.rows["xero"]],
+                        "Difference": [fmt_money(v) for v in rec.rows["difference"]],
+                        "Ties": ["yes" if t else "no" for t in rec.rows["ties"]],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+        if len(rec.explanations):
+            st.markdown("**Documents that explain the difference**")
+            st.dataframe(rec.explanations, hide_index=True, width="stretch")
+        for note in rec.notes:
+            st.caption(note)

@@ -9,18 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.profitability.seed import map_clients_by_tracking
 from tests.support.sync import synced_sandbox_db
 from xeroflow_core import profitability as pf
 from xeroflow_core import reports
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import (
-    Client,
-    ClientContactLink,
-    ClientTrackingOption,
-    Contact,
     Invoice,
     Organisation,
-    TrackingOption,
 )
 from xeroflow_core.profitability import figures, query
 from xeroflow_core.profitability.reconcile import reconcile
@@ -37,36 +33,6 @@ PARTNER = Actor("partner", "partner")
 def sandbox_url() -> Iterator[str]:
     with serve_in_thread(SandboxConfig(seed=11, rate_limits=False)) as url:
         yield url
-
-
-def map_clients_by_tracking(engine, tenant_id: str) -> int:
-    """Clients as an agency sets them up: one per "Client" tracking option, linked to the
-    customer contact of the same name. Returns how many."""
-    with session_scope(engine) as s:
-        options = s.exec(select(TrackingOption).where(TrackingOption.tenant_id == tenant_id))
-        contacts = {
-            c.name: c.contact_id
-            for c in s.exec(select(Contact).where(Contact.tenant_id == tenant_id)).scalars()
-        }
-        n = 0
-        for (opt,) in options:
-            client = Client(name=opt.name)
-            s.add(client)
-            s.flush()
-            s.add(
-                ClientTrackingOption(
-                    tenant_id=tenant_id, tracking_option_id=opt.tracking_option_id,
-                    client_id=client.id,
-                )
-            )  # fmt: skip
-            if opt.name in contacts:
-                s.add(
-                    ClientContactLink(
-                        tenant_id=tenant_id, contact_id=contacts[opt.name], client_id=client.id
-                    )
-                )
-            n += 1
-    return n
 
 
 def test_client_pnl_ties_to_xeros_report_to_the_cent(engine, sandbox_url) -> None:
