@@ -193,3 +193,27 @@ def test_authorize_url_carries_pkce_state_and_the_configured_scopes(engine, sett
     assert flow.state == q["state"] and flow.username == "admin"
     assert flow.code_verifier not in url  # only the S256 challenge leaves the server
     assert timedelta(minutes=9) < flow.expires_at - flow.created_at <= timedelta(minutes=10)
+
+
+def test_callback_run_twice_at_once_exchanges_the_code_once(engine, settings, sandbox):
+    import threading
+
+    url = start_authorization(engine, settings, ADMIN)
+    query = consent(settings, url)
+    del sandbox.access_log[:]
+    results = []
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        barrier.wait()
+        results.append(handle_callback(engine, settings, ADMIN, query))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.ok for r in results] == [True, True]
+    assert sorted(r.repeated for r in results) == [False, True]
+    assert sum(1 for e in list(sandbox.access_log) if e["path"] == "/connect/token") == 1
+    assert len(_rows(engine, XeroToken)) == 1

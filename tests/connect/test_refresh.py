@@ -230,3 +230,49 @@ def test_unknown_or_disconnected_tenant_needs_reconnect(engine, settings, connec
         s.get(XeroConnection, connected).status = "disconnected"
     with pytest.raises(NeedsReconnect):
         get_access_token(engine, settings, connected)
+
+
+class FailFirstRefresh(httpx.BaseTransport):
+    """Answers the first refresh with a 503 of its own (Xero's identity service having a bad
+    moment), then lets requests through."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.failed = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/connect/token" and not self.failed:
+            self.failed += 1
+            return httpx.Response(503, text="Service Unavailable", request=request)
+        return self.inner.handle_request(request)
+
+
+def test_a_5xx_from_the_token_endpoint_is_retried(engine, settings, sandbox, connected):
+    _expire(engine)
+    del sandbox.access_log[:]
+    transport = FailFirstRefresh()
+    with httpx.Client(transport=transport) as http:
+        access = get_access_token(engine, settings, connected, http=http)
+    assert transport.failed == 1 and token_calls(sandbox) == 1
+    assert _works(settings, connected, access)
+
+
+def test_a_changed_token_key_asks_for_a_reconnect(engine, settings, connected):
+    import dataclasses
+
+    other = dataclasses.replace(settings, token_key="a-different-secret")
+    with pytest.raises(NeedsReconnect, match="XEROFLOW_TOKEN_KEY"):
+        get_access_token(engine, other, connected)
+    assert _token_row(engine).status == "needs_reconnect"
+
+
+def test_keep_alive_also_notices_organisations_gone_from_xero(engine, settings, sandbox):
+    tenants = connect_sandbox(engine, settings)
+    with sandbox.lock:
+        for cid, c in list(sandbox.identity.connections.items()):
+            if c.tenant_id == tenants[1]:
+                del sandbox.identity.connections[cid]
+    assert keep_alive(engine, settings) == 0  # nothing idle, but the check runs
+    with session_scope(engine) as s:
+        assert s.get(XeroConnection, tenants[1]).status == "removed"
+        assert s.get(XeroConnection, tenants[0]).status == "connected"

@@ -206,7 +206,7 @@ def handle_callback(
     try:
         result = _finish(engine, settings, actor, state, code, error, http)
     except Exception as exc:  # noqa: BLE001 - never leave a consumed flow without an outcome
-        log.error("Xero callback failed: %s", safe_error(exc), exc_info=True)
+        log.error("Xero callback failed: %s", safe_error(exc))
         result = CallbackResult("error", f"Connecting Xero failed: {safe_error(exc)}")
     with session_scope(engine) as s:
         flow = s.get(OAuthFlow, state)
