@@ -360,7 +360,7 @@ def last_sync_times(engine: Engine) -> dict[str, datetime]:
 
 def overview(engine: Engine) -> ConnectionOverview:
     """The connection state for the Connect page (never any token material)."""
-    from xeroflow_core.xero.tokens import _aware
+    from xeroflow_core.xero.tokens import as_utc
 
     syncs = last_sync_times(engine)
     with session_scope(engine) as s:
@@ -369,7 +369,7 @@ def overview(engine: Engine) -> ConnectionOverview:
     orgs = [
         OrganisationView(
             c.tenant_id, c.tenant_name, c.tenant_type, c.status, STATE_LABELS.get(c.status, c.status),
-            c.status_reason, c.sync_enabled, _aware(c.connected_at), _aware(syncs.get(c.tenant_id)),
+            c.status_reason, c.sync_enabled, as_utc(c.connected_at), as_utc(syncs.get(c.tenant_id)),
         )
         for c in conns
     ]  # fmt: skip
@@ -385,7 +385,7 @@ def overview(engine: Engine) -> ConnectionOverview:
     else:
         state = "not_connected"
     scopes = sorted({sc for t in tokens for sc in t.scopes.split()})
-    refreshed = [_aware(t.refreshed_at or t.created_at) for t in tokens]
+    refreshed = [as_utc(t.refreshed_at or t.created_at) for t in tokens]
     reasons = sorted(
         {o.reason for o in orgs if o.status in ("needs_reconnect", "read_only", "removed")}
         | {t.status_reason for t in tokens if t.status == "needs_reconnect"}

@@ -37,6 +37,7 @@ from xeroflow_core.xero.connections import (
     store_connections,
 )
 from xeroflow_core.xero.tokens import (
+    as_utc,
     encrypt_token,
     expiry_of,
     oauth_client,
@@ -157,6 +158,21 @@ def _claims(jwt_token: str | None) -> dict[str, Any]:
         return {}
 
 
+REFUSALS = {
+    "missing state": "Xero's answer carried no state, so it cannot be trusted.",
+    "unknown state": "This answer from Xero does not match any connection started here "
+    "(forged, or from an old link).",
+    "foreign state": "This answer from Xero belongs to a connection started by another user.",
+    "replayed state": "This answer from Xero was already used (replayed).",
+    "expired state": "The connection attempt expired (it is valid for 10 minutes).",
+}
+
+
+def _refused(engine: Engine, actor: Actor, why: str, detail: str = "") -> CallbackResult:
+    message = f"{REFUSALS[why]} Nothing was changed. Start again with Connect Xero."
+    return _refuse(engine, actor, message, f"{why} {detail}".strip())
+
+
 def handle_callback(
     engine: Engine,
     settings: Settings,
@@ -171,38 +187,33 @@ def handle_callback(
         return CallbackResult("none", "")
     require(actor, "manage_connection")
     if not state:
-        return _refuse(engine, actor, "Xero's answer carried no state, so it cannot be trusted. "
-                       "Start again with Connect Xero.", "missing state")  # fmt: skip
+        return _refused(engine, actor, "missing state")
     now = utcnow()
     with session_scope(engine) as s:
         flow = s.get(OAuthFlow, state)
-        if flow is not None:
-            username, consumed, code_hash = flow.username, flow.consumed_at, flow.code_hash
-            expires_at = flow.expires_at.replace(tzinfo=now.tzinfo) if flow.expires_at.tzinfo is None else flow.expires_at  # fmt: skip
     if flow is None:
-        return _refuse(engine, actor, "This answer from Xero does not match any connection "
-                       "started here (forged, or from an old link). Nothing was changed. "
-                       "Start again with Connect Xero.", "unknown state")  # fmt: skip
-    if username != actor.username:
-        return _refuse(engine, actor, "This answer from Xero belongs to a connection started by "
-                       "another user. Nothing was changed.", f"state of {username}")  # fmt: skip
+        return _refused(engine, actor, "unknown state")
+    if flow.username != actor.username:
+        return _refused(engine, actor, "foreign state", f"(started by {flow.username})")
     proof = _hash(code or f"error:{error}")
-    if consumed is not None:
-        if code_hash == proof:
+    if flow.consumed_at is not None:
+        if flow.code_hash == proof:
             return _wait_for_outcome(engine, state)  # the same callback, run again
-        return _refuse(engine, actor, "This answer from Xero was already used (replayed). "
-                       "Nothing was changed.", "replayed state")  # fmt: skip
-    if expires_at < now:
-        return _refuse(engine, actor, "The connection attempt expired (more than 10 minutes). "
-                       "Nothing was changed. Start again with Connect Xero.", "expired state")  # fmt: skip
+        return _refused(engine, actor, "replayed state")
+    if as_utc(flow.expires_at) < now:
+        return _refused(engine, actor, "expired state")
     with session_scope(engine) as s:  # consume atomically: exactly one run gets rowcount 1
         taken = s.execute(
             update(OAuthFlow)
             .where(OAuthFlow.state == state, OAuthFlow.consumed_at.is_(None))
             .values(consumed_at=now, code_hash=proof)
         ).rowcount
-    if taken != 1:
-        return _wait_for_outcome(engine, state)
+    if taken != 1:  # another run consumed it a moment ago: the same answer, or a replay
+        with session_scope(engine) as s:
+            same = s.get(OAuthFlow, state).code_hash == proof
+        return (
+            _wait_for_outcome(engine, state) if same else _refused(engine, actor, "replayed state")
+        )
     try:
         result = _finish(engine, settings, actor, state, code, error, http)
     except Exception as exc:  # noqa: BLE001 - never leave a consumed flow without an outcome
