@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 PORT=${PORT:-8501}
 SANDBOX_PORT=${SANDBOX_PORT:-8765}
-mkdir -p data
+RUN_DIR=${XEROFLOW_RUN_DIR:-data}  # logs and the sandbox state file
+mkdir -p "$RUN_DIR"
 
 pids=()
 cleanup() {
@@ -23,14 +24,14 @@ if [ -z "${XERO_CLIENT_ID:-}" ]; then
   export XEROFLOW_SANDBOX_URL="http://127.0.0.1:${SANDBOX_PORT}"
   export XERO_REDIRECT_URI="${XERO_REDIRECT_URI:-http://localhost:${PORT}/connect}"
   "$BIN/python" -m xeroflow_core sandbox --port "$SANDBOX_PORT" \
-      --state-file data/sandbox.pickle > data/sandbox.log 2>&1 &
+      --state-file "$RUN_DIR/sandbox.pickle" > "$RUN_DIR/sandbox.log" 2>&1 &
   pids+=($!)
-  echo "Xero sandbox (demo mode) on $XEROFLOW_SANDBOX_URL; log in data/sandbox.log"
+  echo "Xero sandbox (demo mode) on $XEROFLOW_SANDBOX_URL; log in $RUN_DIR/sandbox.log"
 fi
 
-"$BIN/python" -m xeroflow_core worker > data/worker.log 2>&1 &
+"$BIN/python" -m xeroflow_core worker > "$RUN_DIR/worker.log" 2>&1 &
 pids+=($!)
-echo "Worker started; log in data/worker.log"
+echo "Worker started; log in $RUN_DIR/worker.log"
 
 echo
 echo "XeroFlow: http://localhost:${PORT}"
