@@ -21,6 +21,8 @@ from .edits import (
     contacts,
     document_action,
     documents,
+    expense_claim_action,
+    expense_claims,
     new_tenant_id,
     org_of,
     snapshot,
@@ -233,6 +235,10 @@ def control_routes() -> list[Route]:
         Route(P + "/state/{tenant}/{kind}", control(snapshot), methods=["GET"]),
         Route(org + "/expenses", control(expenses_mode), methods=["POST"]),
         Route(org + "/new-tenant-id", control(new_tenant_id), methods=["POST"]),
+        Route(org + "/expense-claims", control(expense_claims), methods=["POST"]),
+        Route(
+            org + "/expense-claims/{id}/{action}", control(expense_claim_action), methods=["POST"]
+        ),
         Route(org + "/invoices", control(documents), methods=["POST"]),
         Route(org + "/invoices/{id}", control(documents), methods=["POST"]),
         Route(org + "/invoices/{id}/{action}", control(document_action), methods=["POST"]),

@@ -243,3 +243,94 @@ def new_tenant_id(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
         for cid in [c.id for c in sb.identity.connections.values() if c.tenant_id == old]:
             del sb.identity.connections[cid]
     return {"old": old, "tenantId": new}
+
+
+def expense_claims(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """Create a classic expense claim with receipts: {"Status", "User": {"UserID"}?, "Receipts":
+    [{"Date", "Contact": {"ContactID"}, "LineAmountTypes", "LineItems": [...], "Reference"}]}."""
+    import uuid
+
+    from .models import Document, ExpenseClaim, compute_totals
+    from .writes import parse_lines
+
+    org = org_of(sb, request)
+    user_id = str((body.get("User") or {}).get("UserID") or next(iter(org.users), ""))
+    if user_id not in org.users:
+        raise ControlError("unknown user")
+    status = str(body.get("Status", "SUBMITTED")).upper()
+    if status not in ("SUBMITTED", "AUTHORISED", "PAID"):
+        raise ControlError("Status: SUBMITTED | AUTHORISED | PAID")
+    receipts, errors = [], []
+    for raw in body.get("Receipts") or []:
+        contact = org.contacts.get(str((raw.get("Contact") or {}).get("ContactID", "")).lower())
+        if contact is None:
+            errors.append("Receipt contact not found")
+            continue
+        day = parse_body_date(raw.get("Date")) or sb.clock.today()
+        lines = parse_lines(sb, org, "ACCPAY", raw.get("LineItems") or [], {}, errors)
+        r = Document(
+            str(uuid.uuid4()),
+            "RECEIPT",
+            str(org.next_receipt_no),
+            contact.id,
+            day,
+            "AUTHORISED" if status != "SUBMITTED" else "SUBMITTED",
+            lines,
+            sb.now(),
+            reference=str(raw.get("Reference", "")),
+            line_amount_types=str(raw.get("LineAmountTypes", "Inclusive")),
+            currency_code=org.base_currency,
+            user_id=user_id,
+        )
+        compute_totals(r, org.tax_rates)
+        receipts.append(r)
+    if errors or not receipts:
+        raise ControlError("; ".join(errors) or "at least one receipt is required")
+    with sb.lock:
+        for r in receipts:
+            org.next_receipt_no += 1
+            r.updated = org.stamp(sb.now())
+            org.receipts.add(r)
+        total = sum((r.total for r in receipts), Decimal("0"))
+        day = max(r.date for r in receipts)
+        claim = ExpenseClaim(
+            str(uuid.uuid4()),
+            status,
+            user_id,
+            [r.id for r in receipts],
+            org.stamp(sb.now()),
+            day,
+            day,
+        )
+        claim.amount_paid = total if status == "PAID" else Decimal("0")
+        org.expense_claims.add(claim)
+    return S.expense_claim_json(org, claim, True)
+
+
+def expense_claim_action(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
+    """approve | pay | void | delete a claim (its receipts follow: AUTHORISED or VOIDED)."""
+    org = org_of(sb, request)
+    claim = org.expense_claims.get(request.path_params["id"].lower())
+    if claim is None:
+        raise ControlError("unknown expense claim", 404)
+    action = request.path_params["action"]
+    target = {"approve": "AUTHORISED", "pay": "PAID", "void": "VOIDED", "delete": "DELETED"}.get(
+        action
+    )
+    if target is None:
+        raise ControlError(f"unknown action {action}", 404)
+    with sb.lock:
+        claim.status = target
+        receipt_status = "VOIDED" if target in ("VOIDED", "DELETED") else "AUTHORISED"
+        for rid in claim.receipt_ids:
+            r = org.receipts.get(rid)
+            if r is not None and r.status != receipt_status:
+                r.status = receipt_status
+                sb.touch(org, org.receipts, r)
+        if target == "PAID":
+            claim.amount_paid = sum(
+                (org.receipts.items[r].total for r in claim.receipt_ids if r in org.receipts.items),
+                Decimal("0"),
+            )
+        sb.touch(org, org.expense_claims, claim)
+    return S.expense_claim_json(org, claim, True)

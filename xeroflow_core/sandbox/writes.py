@@ -43,7 +43,7 @@ def _dec(v: Any, field: str, errors: list[str]) -> Decimal | None:
         return None
 
 
-def _lines(
+def parse_lines(
     sb: Sandbox, org: Org, typ: str, raw: list[Any], old: dict[str, Line], errors: list[str]
 ) -> list[Line]:
     out = []
@@ -239,7 +239,7 @@ def apply_invoice(
         errors.append("Invoice # must be unique.")
     old = {ln.id: ln for ln in existing.lines} if existing else {}
     lines = (
-        _lines(sb, org, typ.removesuffix("CREDIT"), el["LineItems"], old, errors)
+        parse_lines(sb, org, typ.removesuffix("CREDIT"), el["LineItems"], old, errors)
         if "LineItems" in el
         else (existing.lines if existing else [])
     )
