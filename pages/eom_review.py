@@ -103,42 +103,50 @@ st.dataframe(
 
 
 @st.fragment(run_every="3s")
-def push_progress() -> None:
-    """The worker's progress on this month's push requests, polled while any is open."""
+def worker_progress() -> None:
+    """The worker's progress on this month's push and on status syncs asked for here; the page
+    redraws once when one finishes."""
     reqs = [
         r
         for r in work.recent_requests(engine, 10, kind="eom_push")
         if (r.params or {}).get("month") == f"{month:%Y-%m}"
     ]
-    if not reqs:
-        return
-    latest = reqs[0]
-    if latest.status in ("pending", "running"):
-        st.info(f"Push #{latest.id} {latest.status}: the worker is sending the invoices to Xero…")
-    elif latest.status == "failed":
-        st.error(f"Push #{latest.id} failed: {latest.error}")
-    else:
-        res = latest.result or {}
-        text = res.get("summary") or "done"
-        (st.warning if res.get("stopped") or res.get("failed") else st.success)(
-            f"Push #{latest.id} finished: {text}"
-        )
-        if st.session_state.get("eom_seen_push") != latest.id:
-            st.session_state["eom_seen_push"] = latest.id
+    if reqs:
+        latest = reqs[0]
+        if latest.status in ("pending", "running"):
+            st.info(
+                f"Push #{latest.id} {latest.status}: the worker is sending the invoices to Xero…"
+            )
+        elif latest.status == "failed":
+            st.error(f"Push #{latest.id} failed: {latest.error}")
+        else:
+            res = latest.result or {}
+            text = res.get("summary") or "done"
+            (st.warning if res.get("stopped") or res.get("failed") else st.success)(
+                f"Push #{latest.id} finished: {text}"
+            )
+            if st.session_state.get("eom_seen_push") != latest.id:
+                st.session_state["eom_seen_push"] = latest.id
+                st.rerun(scope="app")
+    syncs = [work.get_request(engine, i) for i in st.session_state.get("eom_syncs", [])]
+    if syncs:
+        if any(r is not None and r.status in ("pending", "running") for r in syncs):
+            st.info("Syncing statuses from Xero…")
+        else:
+            st.session_state["eom_syncs"] = []
+            st.session_state["eom_flash"] = "Statuses synced from Xero."
             st.rerun(scope="app")
 
 
-push_progress()
+worker_progress()
 
 if can_push:
     st.subheader("Push to Xero")
     ready = [d for d in drafts if d.can_approve or d.state == "approved"]
-    labels = {
-        d.id: f"{d.client_name} · {d.reference} · {fmt_money(d.total, d.currency)}" for d in drafts
-    }
+    labels = {d.id: f"{d.client_name} · {d.reference}" for d in drafts}
     chosen = st.multiselect(
         "Drafts to approve and push", [d.id for d in ready], default=[d.id for d in ready],
-        format_func=labels.get, key="eom_push_choice",
+        format_func=lambda i: labels[i], key="eom_push_choice",
     )  # fmt: skip
     p1, p2 = st.columns([1, 4])
     if p1.button("Push to Xero", type="primary", disabled=not chosen, key="eom_push"):
@@ -146,9 +154,8 @@ if can_push:
             ok="Push #{out} queued: the worker sends the approved invoices to Xero as drafts.")  # fmt: skip
     tenants = sorted({d.tenant_id for d in drafts if d.tenant_id})
     if allowed(actor, "resync") and p2.button("Sync statuses from Xero", key="eom_sync"):
-        for t in tenants:
-            act(work.request_sync, engine, actor, t, full=False)
-        st.session_state["eom_flash"] = "Sync requested: statuses update when the worker is done."
+        ids = [act(work.request_sync, engine, actor, t, full=False) for t in tenants]
+        st.session_state["eom_syncs"] = [i for i in ids if i]
         st.rerun()
 
 st.subheader("Review a draft")

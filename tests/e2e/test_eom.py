@@ -1,0 +1,162 @@
+"""In a real browser, the whole EOM loop: an admin generates October 2026's invoices, reviews one
+(adds a one-off line), pushes them (the worker sends them to the sandbox over HTTP), a person
+approves one in Xero (the sandbox's test controls), the admin syncs, and sees it AUTHORISED.
+Partners see the drafts read-only."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from tests.e2e.harness import ROOT, StreamlitServer, signed_in, wait_ready
+from tests.eom.builders import client, fee
+from tests.support.sync import sandbox_settings, synced_sandbox_db
+from xeroflow_core.db import make_engine, migrate, session_scope
+from xeroflow_core.models import Contact
+from xeroflow_core.sandbox.app import SandboxConfig
+from xeroflow_core.sandbox.server import serve_in_thread
+
+pytestmark = pytest.mark.e2e
+AGENCY = "Demo Agency Ltd"
+
+
+class Loop:
+    def __init__(self, server: StreamlitServer, sandbox_url: str, sandbox, tenant: str) -> None:
+        self.server, self.url, self.sandbox, self.tenant = server, sandbox_url, sandbox, tenant
+
+    def invoice(self, reference: str):
+        found = [
+            d
+            for d in self.sandbox.orgs[self.tenant].invoices.items.values()
+            if d.reference == reference
+        ]
+        assert len(found) == 1, f"{reference} is in Xero {len(found)} times"
+        return found[0]
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory) -> Iterator[Loop]:
+    """Sandbox over HTTP, a synced database with two billed clients, Streamlit and a worker."""
+    tmp = tmp_path_factory.mktemp("eom")
+    with ExitStack() as stack:
+        url = stack.enter_context(serve_in_thread(SandboxConfig(seed=7)))
+        sandbox = serve_in_thread.last_app.state.sandbox  # type: ignore[attr-defined]
+        srv = StreamlitServer(tmp, env={"XEROFLOW_SANDBOX_URL": url, "XEROFLOW_LOG_LEVEL": "INFO"})
+        engine = make_engine(f"sqlite:///{srv.db_path}")
+        migrate(engine)
+        tenant = synced_sandbox_db(engine, url, settings=sandbox_settings(url)).tenants[AGENCY]
+        with session_scope(engine) as s:
+            customers = s.exec(
+                select(Contact.contact_id).where(
+                    Contact.tenant_id == tenant, Contact.status == "ACTIVE", Contact.is_customer,
+                    Contact.default_currency.in_(("", "NZD")),  # type: ignore[attr-defined]
+                ).order_by(Contact.name)
+            ).all()  # fmt: skip
+        for n, (name, amount) in enumerate((("Acme Loop", "2500.00"), ("Beta Loop", "1200.00"))):
+            cid, _ = client(engine, name, tenant_id=tenant, contact_id=customers[n],
+                            terms_type="days_after", terms_value=14)  # fmt: skip
+            fee(engine, cid, amount)
+        engine.dispose()
+        srv.start()
+        stack.callback(srv.stop)
+        log = (tmp / "worker.log").open("w")
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "xeroflow_core", "worker", "--poll-seconds", "1"],
+            cwd=ROOT, env=srv.env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+        def stop_worker() -> None:
+            worker.terminate()
+            try:
+                worker.wait(10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+        stack.callback(stop_worker)
+        yield Loop(srv, url, sandbox, tenant)
+
+
+def open_month(page: Page, loop: Loop, user: str) -> None:
+    signed_in(page, loop.server, user)
+    page.goto(f"{loop.server.url}/eom-review")
+    wait_ready(page)
+    box = page.get_by_label("Month (YYYY-MM)")
+    box.fill("2026-10")
+    box.press("Enter")
+    wait_ready(page)
+
+
+def pick(page: Page, label: str, text: str) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.click()
+    page.get_by_role("option", name=re.compile(re.escape(text))).first.click()
+    wait_ready(page)
+
+
+def test_admin_generates_reviews_pushes_and_sees_xero_approval(page: Page, loop: Loop) -> None:
+    open_month(page, loop, "admin")
+    page.get_by_role("button", name="Generate").click()
+    wait_ready(page)
+    expect(page.get_by_text("Generated 2026-10: 2 created")).to_be_visible()
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table).to_contain_text("XF-ACME-LOOP-2026-10")
+    expect(table).to_contain_text("2,875.00")
+
+    # review one: its lines, then a one-off line that changes the totals
+    pick(page, "Draft", "Beta Loop")
+    expect(page.get_by_text("Total NZD 1,380.00")).to_be_visible()
+    page.get_by_label("Description").fill("Strategy workshop")
+    page.get_by_label("Unit amount").fill("300.00")
+    page.get_by_role("button", name="Add line").click()
+    wait_ready(page)
+    expect(page.get_by_text("Line added.")).to_be_visible()
+    expect(page.get_by_text("Total NZD 1,725.00")).to_be_visible()
+
+    # push: the page queues a request, the worker sends both invoices to Xero as drafts
+    chosen = page.get_by_test_id("stMultiSelect")
+    expect(chosen).to_contain_text("XF-ACME-LOOP-2026-10")
+    expect(chosen).to_contain_text("XF-BETA-LOOP-2026-10")
+    page.get_by_role("button", name="Push to Xero").click()
+    wait_ready(page)
+    expect(page.get_by_text(re.compile(r"Push #\d+ queued"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Push #\d+ finished: 2 in Xero"))).to_be_visible(
+        timeout=30_000
+    )
+    wait_ready(page)
+    acme = loop.invoice("XF-ACME-LOOP-2026-10")
+    beta = loop.invoice("XF-BETA-LOOP-2026-10")
+    assert (acme.status, beta.status) == ("DRAFT", "DRAFT")
+    assert beta.total == beta.total.__class__("1725.00")
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table).to_contain_text(acme.number)
+    expect(table).to_contain_text("DRAFT")
+
+    # a person approves Acme's invoice in Xero; the admin syncs and sees it AUTHORISED
+    httpx.post(
+        f"{loop.url}/_sandbox/orgs/{loop.tenant}/invoices/{acme.id}/approve", json={}
+    ).raise_for_status()
+    page.get_by_role("button", name="Sync statuses from Xero").click()
+    expect(page.get_by_text("Statuses synced from Xero.")).to_be_visible(timeout=30_000)
+    wait_ready(page)
+    expect(page.get_by_test_id("stDataFrame").first).to_contain_text("AUTHORISED")
+    pick(page, "Draft", "Acme Loop")
+    expect(page.get_by_text("state pushed")).to_be_visible()
+    # pushing again sends nothing: each invoice is in Xero exactly once
+    loop.invoice("XF-ACME-LOOP-2026-10")
+    loop.invoice("XF-BETA-LOOP-2026-10")
+
+
+def test_partner_reviews_read_only(page: Page, loop: Loop) -> None:
+    open_month(page, loop, "partner")
+    expect(page.get_by_text("Partners review the drafts")).to_be_visible()
+    expect(page.get_by_role("button", name="Generate")).to_have_count(0)
+    expect(page.get_by_role("button", name="Push to Xero")).to_have_count(0)
+    expect(page.get_by_role("button", name="Add line")).to_have_count(0)
