@@ -18,8 +18,8 @@ state.setdefault("cl_round", 0)
 
 
 def done(message: str, audit_id: int | None = None) -> None:
-    state["cl_flash"] = (message, audit_id)
     state["cl_round"] += 1
+    state["cl_flash"] = (message, audit_id, state["cl_round"])  # shown until the next action
     st.rerun()
 
 
@@ -40,10 +40,10 @@ def open_client(client_id: int | None) -> None:
 
 
 def show_flash() -> None:
-    flash = state.pop("cl_flash", None)
-    if not flash:
+    flash = state.get("cl_flash")
+    if not flash or flash[2] != state["cl_round"]:
         return
-    message, audit_id = flash
+    message, audit_id, _ = flash
     c1, c2 = st.columns([5, 1])
     c1.success(message)
     if audit_id and c2.button("Undo", key=f"cl_undo_{audit_id}"):

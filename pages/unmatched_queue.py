@@ -23,8 +23,8 @@ st.caption(
 
 
 def done(message: str, audit_id: int | None) -> None:
-    state["uq_flash"] = (message, audit_id)
     state["uq_round"] += 1
+    state["uq_flash"] = (message, audit_id, state["uq_round"])  # shown until the next action
     st.rerun()
 
 
@@ -36,9 +36,9 @@ def act(fn, *args, **kwargs):  # noqa: ANN001, ANN201 - any service call
         return None, str(exc)
 
 
-flash = state.pop("uq_flash", None)
-if flash:
-    message, audit_id = flash
+flash = state.get("uq_flash")
+if flash and flash[2] == state["uq_round"]:
+    message, audit_id, _ = flash
     c1, c2 = st.columns([5, 1])
     c1.success(message)
     if audit_id and c2.button("Undo", key=f"undo_flash_{audit_id}"):

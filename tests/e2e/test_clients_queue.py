@@ -42,15 +42,20 @@ def server(tmp_path_factory) -> Iterator[StreamlitServer]:
 
 def pick(page: Page, label: str, text: str) -> None:
     """Choose `text` in the Streamlit select or multiselect labelled `label`."""
+    wait_ready(page)
     box = page.get_by_label(label, exact=True)
     box.click()
     box.fill(text) if box.is_editable() else page.keyboard.type(text)
     page.get_by_role("option", name=re.compile(re.escape(text))).first.click()
+    page.locator("h1").first.click()  # close a multiselect's list, which covers what is below
     wait_ready(page)
 
 
 def queue_heading(page: Page, n: int) -> None:
     expect(page.get_by_role("heading", name=f"Unmatched Queue ({n})")).to_be_visible()
+    wait_ready(page)  # the heading shows early in a rerun: let the run finish
+    page.wait_for_timeout(300)
+    wait_ready(page)
 
 
 def test_staff_link_and_create_empty_the_queue(page: Page, server: StreamlitServer) -> None:
@@ -66,6 +71,16 @@ def test_staff_link_and_create_empty_the_queue(page: Page, server: StreamlitServ
     page.get_by_role("button", name="Link to client").click()
     wait_ready(page)
     expect(page.get_by_text("Linked contact to Acme.")).to_be_visible()
+    queue_heading(page, 2)
+
+    # undo puts it back in the queue; linking again from the suggestion's own button
+    page.get_by_role("button", name="Undo").click()
+    wait_ready(page)
+    queue_heading(page, 3)
+    pick(page, "Contacts to resolve", "Acme Ltd")
+    page.get_by_role("button", name="Link", exact=True).click()
+    wait_ready(page)
+    expect(page.get_by_text("Linked Acme Ltd to Acme.")).to_be_visible()
     queue_heading(page, 2)
 
     # 2. create a client from another queued contact (name prefilled from the contact)
