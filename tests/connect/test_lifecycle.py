@@ -183,3 +183,15 @@ def test_overview_shows_the_last_finished_sync(engine, settings, sandbox):
     orgs = {o.tenant_id: o for o in overview(engine).organisations}
     assert abs(orgs[tenants[0]].last_sync - done) < timedelta(seconds=1)
     assert orgs[tenants[1]].last_sync is None
+
+
+def test_single_organisation_reconnected_after_a_disconnect_syncs_again(engine, settings, sandbox):
+    from tests.support.connect import connect_sandbox_result
+
+    name = sorted(o.name for o in sandbox.orgs.values())[0]
+    [tenant] = connect_sandbox(engine, settings, tenant_names=[name])
+    disconnect(engine, settings, ADMIN, None)
+    assert active_tenants(engine) == []
+    result = connect_sandbox_result(engine, settings, tenant_names=[name])
+    assert result.ok and not result.needs_choice
+    assert [c.tenant_id for c in active_tenants(engine)] == [tenant]

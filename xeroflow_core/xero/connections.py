@@ -88,8 +88,9 @@ def store_connections(
 ) -> tuple[list[str], list[str]]:
     """Upsert one XeroConnection per tenant in `rows` (this consent's tenants) on `token_id`.
 
-    Returns (tenant ids, ids of tenants that are new to XeroFlow). A reconnected tenant keeps
-    its sync choice; new ones wait for the admin's choice unless the consent added only one."""
+    Returns (tenant ids, ids of tenants that are new to XeroFlow or back after a disconnect).
+    A reconnected tenant keeps its sync choice; new ones wait for the admin's choice unless
+    the consent added only one."""
     now = utcnow()
     tenant_ids, new = [], []
     for row in rows:
@@ -100,6 +101,9 @@ def store_connections(
         conn = session.get(XeroConnection, tid)
         if conn is None:
             conn = XeroConnection(tenant_id=tid, sync_enabled=False, connected_at=now)
+            new.append(tid)
+        elif conn.status in ("disconnected", "removed"):
+            conn.sync_enabled = False
             new.append(tid)
         conn.tenant_name = str(row.get("tenantName") or conn.tenant_name)
         conn.tenant_type = str(row.get("tenantType") or conn.tenant_type)

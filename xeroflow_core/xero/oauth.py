@@ -296,8 +296,9 @@ def _finish(
         gone = mark_missing(s, int(row.id), {str(r.get("tenantId") or "").lower() for r in every})
         audit.record(s, actor, "xero.connected", ",".join(tenant_ids), new=new, removed=gone,
                      scopes=row.scopes)  # fmt: skip
-    needs_choice = len(new) > 1
-    if len(tenant_ids) == 1 and new:
+    chosen_by_itself = len(tenant_ids) == 1 and bool(new)  # see store_connections
+    needs_choice = bool(new) and not chosen_by_itself
+    if chosen_by_itself:
         request_initial_sync(engine, actor, tenant_ids)
     names = ", ".join(r.get("tenantName") or r.get("tenantId") for r in rows)
     message = f"Connected to Xero: {names}."
