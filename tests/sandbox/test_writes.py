@@ -284,3 +284,29 @@ def test_read_only_user_gets_403_on_write(fresh):
     assert r.status_code == 403 and r.json()["Title"] == "Forbidden"
     client.post("/_sandbox/user", json={"read_only": False, "removed": True})
     assert client.get(f"{API}/Invoices", headers=h).status_code == 403
+
+
+def test_unit_amount_rounded_to_2dp_unless_unitdp4(fresh):
+    client, conn, h, cid = _setup(fresh)
+    line = {
+        "Description": "x",
+        "Quantity": 3,
+        "UnitAmount": 10.3333,
+        "AccountCode": "200",
+        "TaxType": "OUTPUT2",
+    }
+    two = client.put(
+        f"{API}/Invoices", json={"Invoices": [_draft(cid, LineItems=[line])]}, headers=h
+    ).json()["Invoices"][0]
+    assert two["LineItems"][0]["UnitAmount"] == 10.33 and Decimal(str(two["SubTotal"])) == Decimal(
+        "30.99"
+    )
+    four = client.put(
+        f"{API}/Invoices",
+        params={"unitdp": 4},
+        json={"Invoices": [_draft(cid, LineItems=[line])]},
+        headers=h,
+    ).json()["Invoices"][0]
+    assert four["LineItems"][0]["UnitAmount"] == 10.3333 and Decimal(
+        str(four["SubTotal"])
+    ) == Decimal("31.00")

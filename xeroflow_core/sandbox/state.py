@@ -21,6 +21,17 @@ from .generator import Ids, generate
 from .limits import Faults, Limiter
 from .store import DemoUser, IdentityState, Org
 
+_KEY: rsa.RSAPrivateKey | None = None
+
+
+def _process_key() -> rsa.RSAPrivateKey:
+    """One RSA key per process: generating 2048-bit keys per sandbox slows test suites down.
+    Tokens still do not cross sandboxes: each checks its own issued-token records."""
+    global _KEY
+    if _KEY is None:
+        _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return _KEY
+
 
 class Sandbox:
     """One sandbox: orgs by tenant id, identity records, signing key, limits, faults."""
@@ -29,7 +40,7 @@ class Sandbox:
         self.config = config
         self.lock = threading.RLock()
         self.clock = Clock.starting_on(config.as_of, frozen=config.frozen_clock)
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key = _process_key()
         self.kid = "sandbox-1"
         self.limits = Limiter(self)
         self.faults = Faults()

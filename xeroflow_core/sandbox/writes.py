@@ -7,14 +7,14 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.responses import Response
 
 from . import serialize as S
-from .models import Document, Line, Payment, compute_totals
+from .models import CENT, UNIT4, Document, Line, Payment, compute_totals
 from .msdate import parse_body_date
 from .responses import envelope, json_response, not_found, post_data_invalid, validation_exception
 from .store import Org
@@ -44,8 +44,15 @@ def _dec(v: Any, field: str, errors: list[str]) -> Decimal | None:
 
 
 def parse_lines(
-    sb: Sandbox, org: Org, typ: str, raw: list[Any], old: dict[str, Line], errors: list[str]
+    sb: Sandbox,
+    org: Org,
+    typ: str,
+    raw: list[Any],
+    old: dict[str, Line],
+    errors: list[str],
+    unitdp4: bool = True,
 ) -> list[Line]:
+    """Line items of a write; without `unitdp=4` Xero keeps UnitAmount to 2 dp."""
     out = []
     for item in raw:
         if not isinstance(item, dict):
@@ -58,6 +65,9 @@ def parse_lines(
         qty = Decimal("1") if qty is None else qty
         if unit is None:
             unit = (amount / qty if qty else amount) if amount is not None else Decimal("0")
+        unit = unit.quantize(
+            UNIT4 if unitdp4 else CENT, rounding=ROUND_HALF_UP
+        )  # as Xero stores it
         code = str(item.get("AccountCode") or "")
         acc = org.account_by_code(code) if code else None
         if not desc and not code:
@@ -145,6 +155,7 @@ def apply_invoice(
     existing: Document | None,
     client_id: str | None,
     credit: bool = False,
+    unitdp4: bool = True,
 ) -> tuple[Document | None, list[str]]:
     """Validate one invoice (with `credit`: credit note) element and create or update it."""
     errors: list[str] = []
@@ -239,7 +250,7 @@ def apply_invoice(
         errors.append("Invoice # must be unique.")
     old = {ln.id: ln for ln in existing.lines} if existing else {}
     lines = (
-        parse_lines(sb, org, typ.removesuffix("CREDIT"), el["LineItems"], old, errors)
+        parse_lines(sb, org, typ.removesuffix("CREDIT"), el["LineItems"], old, errors, unitdp4)
         if "LineItems" in el
         else (existing.lines if existing else [])
     )
@@ -382,13 +393,15 @@ async def write_invoices(ctx: Ctx) -> Response:
                 )
                 results.append(failed[-1])
                 continue
-        doc, errors = apply_invoice(sb, org, el, existing, client)
+        doc, errors = apply_invoice(
+            sb, org, el, existing, client, False, ctx.q.get("unitdp") == "4"
+        )
         if errors or doc is None:
             failed.append(_echo(el, errors))
             results.append(failed[-1])
         else:
             results.append(
-                dict(S.invoice_json(org, doc, True))
+                dict(S.invoice_json(org, doc, True, ctx.q.get("unitdp") == "4"))
                 | {"StatusAttributeString": "OK", "ValidationErrors": []}
             )
     if failed and summarize:
