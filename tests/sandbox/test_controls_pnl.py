@@ -238,3 +238,39 @@ def test_determinism():
         ].invoices.items.values()
     }
     assert "2026-10" in months and "2026-11" not in months and "2023-11" in months
+
+
+def test_pnl_tracking_split_sums_to_total(shared):
+    _, client, conn = shared
+    h = conn.headers(conn.agency)
+    cat = client.get(
+        f"{API}/TrackingCategories", params={"includeArchived": "true"}, headers=h
+    ).json()["TrackingCategories"][0]
+    params = {
+        "fromDate": "2026-01-01",
+        "toDate": "2026-10-31",
+        "trackingCategoryID": cat["TrackingCategoryID"],
+    }
+    report = client.get(f"{API}/Reports/ProfitAndLoss", params=params, headers=h).json()["Reports"][
+        0
+    ]
+    header = [c["Value"] for c in report["Rows"][0]["Cells"]]
+    assert header[1:] == [o["Name"] for o in cat["Options"]] + ["Unassigned", "Total"]
+    plain = client.get(
+        f"{API}/Reports/ProfitAndLoss",
+        params={"fromDate": "2026-01-01", "toDate": "2026-10-31"},
+        headers=h,
+    ).json()["Reports"][0]
+    plain_rows = {
+        r["Cells"][0]["Value"]: r["Cells"][1]["Value"] for s in plain["Rows"][1:] for r in s["Rows"]
+    }
+    for section in report["Rows"][1:]:
+        for row in section["Rows"]:
+            values = [Decimal(c["Value"]) for c in row["Cells"][1:]]
+            assert sum(values[:-1]) == values[-1]  # options + Unassigned = Total
+            assert values[-1] == Decimal(plain_rows[row["Cells"][0]["Value"]])
+    one = cat["Options"][0]["TrackingOptionID"]
+    single = client.get(
+        f"{API}/Reports/ProfitAndLoss", params=params | {"trackingOptionID": one}, headers=h
+    ).json()["Reports"][0]
+    assert len(single["Rows"][0]["Cells"]) == 2

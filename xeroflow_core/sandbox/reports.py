@@ -9,13 +9,14 @@ the report ties to the cent with a sum over the same lines.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from .models import Document, line_net, to_base
+from .models import Document, Line, line_net, to_base
 from .msdate import ms_envelope
 from .store import Org
 
@@ -52,15 +53,40 @@ def posted_documents(org: Org) -> list[Document]:
     return docs
 
 
-def credit_by_account(org: Org, start: date, end: date) -> dict[str, Decimal]:
-    """Credits minus debits per account code over the posted lines dated in [start, end]."""
+def credit_by_account(
+    org: Org, start: date, end: date, keep: Callable[[Line], bool] | None = None
+) -> dict[str, Decimal]:
+    """Credits minus debits per account code over the posted lines dated in [start, end]
+    (only the lines `keep` accepts, e.g. one tracking option)."""
     out: dict[str, Decimal] = defaultdict(Decimal)
     for doc in posted_documents(org):
         if start <= doc.date <= end:
             sign = CREDIT_SIGN[doc.type]
             for ln in doc.lines:
-                out[ln.account_code] += sign * to_base(line_net(doc, ln), doc.currency_rate)
+                if keep is None or keep(ln):
+                    out[ln.account_code] += sign * to_base(line_net(doc, ln), doc.currency_rate)
     return out
+
+
+def _tracking_columns(
+    org: Org, start: date, end: date, category_id: str, option_id: str | None
+) -> list[tuple[str, dict[str, Decimal]]] | None:
+    """One column per option of the category, then Unassigned and Total (or one option only)."""
+    cat = org.tracking.get(category_id.lower())
+    if cat is None:
+        return None
+
+    def has(opt: str) -> Callable[[Line], bool]:
+        return lambda ln: any(t["TrackingOptionID"] == opt for t in ln.tracking)
+
+    if option_id:
+        opt = next((o for o in cat.options if o.id == option_id.lower()), None)
+        return [(opt.name, credit_by_account(org, start, end, has(opt.id)))] if opt else None
+    columns = [(o.name, credit_by_account(org, start, end, has(o.id))) for o in cat.options]
+    unassigned = credit_by_account(
+        org, start, end, lambda ln: not any(t["TrackingCategoryID"] == cat.id for t in ln.tracking)
+    )
+    return columns + [("Unassigned", unassigned), ("Total", credit_by_account(org, start, end))]
 
 
 def _shift(d: date, months: int) -> date:
@@ -105,18 +131,28 @@ def profit_and_loss(ctx: Ctx) -> Response:
         columns.append(
             (s, _month_end(_shift(s, step - 1)) if start.day == 1 else _shift(end, -step * i))
         )
+    labels = [f"{e:%d %b %y}" for _, e in columns]
     sums = [credit_by_account(org, s, e) for s, e in columns]
+    if q.get("trackingCategoryID"):
+        split = _tracking_columns(
+            org, start, end, q["trackingCategoryID"], q.get("trackingOptionID")
+        )
+        if split is None:
+            from .responses import not_found
+
+            return not_found()
+        labels, sums = [label for label, _ in split], [v for _, v in split]
     accounts = sorted(org.accounts.values(), key=lambda a: a.code)
     rows: list[dict[str, Any]] = [
         {
             "RowType": "Header",
-            "Cells": [{"Value": ""}] + [{"Value": f"{e:%d %b %y}"} for _, e in columns],
+            "Cells": [{"Value": ""}] + [{"Value": label} for label in labels],
         }
     ]
     totals: dict[str, list[Decimal]] = {}
     for title, types, sign, total_label in SECTIONS:
         section_rows = []
-        section_total = [Decimal("0")] * len(columns)
+        section_total = [Decimal("0")] * len(sums)
         for acc in accounts:
             if acc.type not in types:
                 continue
