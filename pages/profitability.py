@@ -161,20 +161,20 @@ def delta(value, pct) -> str | None:  # noqa: ANN001
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(
-    "Revenue",
-    fmt_money(head["revenue"], currency),
+    f"Revenue ({currency})",
+    fmt_money(head["revenue"]),
     delta(head["revenue_change"], head["revenue_change_pct"]),
     help="vs the previous period",
 )
 m2.metric(
-    "Direct costs",
-    fmt_money(head["direct_costs"], currency),
+    f"Direct costs ({currency})",
+    fmt_money(head["direct_costs"]),
     delta(head["direct_costs_change"], head["direct_costs_change_pct"]),
     delta_color="inverse",
 )
 m3.metric(
-    "Gross profit",
-    fmt_money(head["gross_profit"], currency),
+    f"Gross profit ({currency})",
+    fmt_money(head["gross_profit"]),
     delta(head["gross_profit_change"], head["gross_profit_change_pct"]),
     help="Before people costs: Xero keeps salaries in overheads.",
 )
@@ -213,7 +213,7 @@ with c2:
     conc = figures.concentration(table, currency)
     if len(conc):
         k = charts.clients_for_share(conc)
-        st.caption(f"The top {k} of {len(conc)} clients bring 80% of the revenue.")
+        st.caption(f"The top {k} of {len(conc)} clients bring 80% of the clients' revenue.")
         st.plotly_chart(
             charts.concentration_chart(conc, currency),
             key="pf_pareto",

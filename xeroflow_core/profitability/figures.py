@@ -227,9 +227,9 @@ def top_n(table: pd.DataFrame, n: int = 15) -> pd.DataFrame:
 
 
 def concentration(table: pd.DataFrame, currency: str) -> pd.DataFrame:
-    """Clients of one currency by revenue, largest first, with each one's share and the
-    cumulative share (a Pareto curve: how much of the revenue the top k clients bring)."""
-    t = table[(table["currency"] == currency) & (table["row_kind"] != ROW_UNATTRIBUTED)]
+    """Clients of one currency by revenue, largest first, with each one's share of the clients'
+    revenue (unmatched revenue is no client's) and the cumulative share (a Pareto curve: how much of the revenue the top k clients bring)."""
+    t = table[(table["currency"] == currency) & (table["row_kind"] == ROW_CLIENT)]
     t = t[[r > 0 for r in t["revenue"]]] if len(t) else t
     t = t.assign(_r=[-r for r in t["revenue"]]).sort_values("_r").drop(columns="_r")
     total = dsum(t["revenue"])
