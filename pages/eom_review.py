@@ -54,7 +54,7 @@ if can_push:
     c2.write("")
     c2.write("")
     if c2.button("Generate", type="primary", key="eom_generate"):
-        result = act(generate, engine, actor, month)
+        result = act(generate, engine, actor, month, rounding=settings().rounding)
         if result is not None:
             st.session_state["eom_flash"] = "Generated " + result.summary()
             st.rerun()

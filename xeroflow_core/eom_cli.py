@@ -63,7 +63,9 @@ def main(argv: list[str]) -> int:
     g = sub.add_parser("generate", help="build or refresh the drafts of a month")
     g.add_argument("--month", help=month_help)
     g.add_argument("--org", help="only this organisation (tenant id or name)")
-    g.add_argument("--rounding", choices=("half_up", "half_even"), default="half_up")
+    g.add_argument(
+        "--rounding", choices=("half_up", "half_even"), help="default: XEROFLOW_ROUNDING (half_up)"
+    )
     ls = sub.add_parser("list", help="show a month's drafts and their Xero status")
     ls.add_argument("--month", help=month_help)
     ap = sub.add_parser("approve", help="approve drafts for pushing (all without problems)")
@@ -86,7 +88,9 @@ def main(argv: list[str]) -> int:
             date.fromordinal(today.toordinal() - 1)
         )  # fmt: skip
         if args.cmd == "generate":
-            result = generate(engine, SYSTEM, month, _org(engine, args.org), args.rounding)
+            result = generate(
+                engine, SYSTEM, month, _org(engine, args.org), args.rounding or settings.rounding
+            )
             print(result.summary())
             for c in result.with_problems:
                 print(f"  {c.client_name}: {'; '.join(c.problems)}")

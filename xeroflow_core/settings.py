@@ -83,6 +83,7 @@ class Settings:
     sync_slow_minutes: int = 60
     api_reserve_calls: int = 200
     log_level: str = "INFO"
+    rounding: str = "half_up"  # midpoint rounding of money (Xero's mode is unconfirmed)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -135,6 +136,13 @@ class Settings:
             )
 
 
+def _rounding(value: str | None) -> str:
+    mode = (value or "half_up").strip().lower().replace("-", "_")
+    if mode not in ("half_up", "half_even"):
+        raise SettingsError("XEROFLOW_ROUNDING must be half_up (default) or half_even")
+    return mode
+
+
 def load_settings() -> Settings:
     """Read the environment (and .streamlit/secrets.toml) into a fresh Settings."""
     s = _secrets()
@@ -171,6 +179,7 @@ def load_settings() -> Settings:
         sync_slow_minutes=int(_get("XEROFLOW_SYNC_SLOW_MINUTES", s, "60") or 60),
         api_reserve_calls=int(_get("XEROFLOW_API_RESERVE", s, "200") or 200),
         log_level=_get("XEROFLOW_LOG_LEVEL", s, "INFO") or "INFO",
+        rounding=_rounding(_get("XEROFLOW_ROUNDING", s, "half_up")),
     )
     settings.check_production()
     return settings

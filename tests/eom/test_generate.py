@@ -260,3 +260,15 @@ def test_bad_billing_data_is_refused_clearly(engine) -> None:
     with pytest.raises(billing_data.BillingRuleError, match="end date is before"):
         fee(engine, acme, "1.00", start_date=date(2026, 10, 5), end_date=date(2026, 10, 1))
     assert billing_data.list_items(engine, acme) == []
+
+
+def test_midpoint_rounding_is_configurable(engine) -> None:
+    ledger(engine)
+    acme, _ = client(engine, "Acme")
+    fee(engine, acme, "0.1250", tax_type="NONE")  # 0.125: half-up 0.13, half-even 0.12
+    fee(engine, acme, "100.00", tax_type="ODD")  # 12.5% of 100.00 = 12.50 either way
+    generate(engine, ADMIN, OCT, rounding="half_even")
+    assert drafts(engine)["Acme"].lines[0].line_amount == D("0.12")
+    assert generate(engine, ADMIN, OCT).count("updated") == 1  # half-up is the default
+    d = drafts(engine)["Acme"]
+    assert d.lines[0].line_amount == D("0.13") and d.total == D("112.63")

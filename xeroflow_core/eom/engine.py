@@ -215,8 +215,10 @@ def _client_draft(
 ) -> ClientOutcome | None:
     profile = profile or BillingProfile(client_id=client.id)
     costs = costs if profile.rebill_enabled else []
-    existing = s.exec(
-        select(EomDraft).where(EomDraft.client_id == client.id, EomDraft.month == month)
+    existing = s.exec(  # locked on PostgreSQL: a push claiming it waits for this generation
+        select(EomDraft)
+        .where(EomDraft.client_id == client.id, EomDraft.month == month)
+        .with_for_update()
     ).first()
     if not items and not costs and existing is None:
         return None  # no billing data: nothing to invoice
@@ -482,7 +484,9 @@ def reprice(s: Session, draft: EomDraft, rounding: str = "half_up") -> None:
 def _fingerprint(draft: EomDraft, lines: list[EomDraftLine]) -> tuple:
     return (
         draft.contact_id, draft.reference, draft.currency_code, draft.due_date, draft.line_amount_types,
-        tuple((ln.description, ln.quantity, ln.unit_amount, ln.account_code, ln.tax_type, ln.source_line_id) for ln in lines),
+        draft.sub_total, draft.total_tax, draft.total,
+        tuple((ln.description, ln.quantity, ln.unit_amount, ln.account_code, ln.tax_type, ln.source_line_id,
+               ln.line_amount, ln.tax_amount) for ln in lines),
         tuple(draft.problems or ()),
     )  # fmt: skip
 

@@ -20,7 +20,7 @@ from xeroflow_core.eom.billing import BillingRuleError, parse_month, to_amount
 from xeroflow_core.eom.engine import existing_lines, reprice
 from xeroflow_core.models import Client, Contact, Invoice, Organisation, utcnow
 from xeroflow_core.models.eom import EomDraft, EomDraftLine
-from xeroflow_core.settings import Settings
+from xeroflow_core.settings import Settings, get_settings
 from xeroflow_core.users import Actor, require
 
 EDITABLE_STATES = ("generated", "approved", "failed")
@@ -165,7 +165,7 @@ def update_lines(engine: Engine, actor: Actor, draft_id: int, rows: list[dict]) 
             if lid not in keep:
                 s.delete(ln)
         s.flush()
-        reprice(s, draft)
+        reprice(s, draft, get_settings().rounding)
         if draft.state in ("approved", "failed"):
             draft.state, draft.error = "generated", ""
         audit.record(s, actor, "eom.edit_lines", draft.reference, lines=len(values))
@@ -183,7 +183,7 @@ def add_line(engine: Engine, actor: Actor, draft_id: int, **row: object) -> None
         pos = len(existing_lines(s, draft.id))
         s.add(EomDraftLine(draft_id=draft.id, source="manual", position=pos, edited=True, **vals))
         s.flush()
-        reprice(s, draft)
+        reprice(s, draft, get_settings().rounding)
         if draft.state in ("approved", "failed"):
             draft.state, draft.error = "generated", ""
         audit.record(s, actor, "eom.add_line", draft.reference, **vals)
