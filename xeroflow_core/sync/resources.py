@@ -28,7 +28,7 @@ from xeroflow_core.models import (
     TrackingCategory,
     TrackingOption,
 )
-from xeroflow_core.sync.store import follow_merges, replace_lines, upsert
+from xeroflow_core.sync.store import follow_merges, replace_lines, store_rows, upsert
 from xeroflow_core.xero import parse
 
 PAGE_SIZE = 1000
@@ -126,7 +126,7 @@ def store_tracking(conn: Connection, ctx: PageContext, items: list[dict]) -> lis
 
 def store_contacts(conn: Connection, ctx: PageContext, items: list[dict]) -> list:
     rows = [parse.contact(ctx.tenant_id, c) for c in items]
-    upsert(conn, Contact.__table__, rows)
+    store_rows(conn, Contact.__table__, ctx.tenant_id, "contact_id", rows)
     merges = {r["contact_id"]: r["merged_to_contact_id"] for r in rows if r["merged_to_contact_id"]}
     if merges:
         ctx.merges.extend(follow_merges(conn, ctx.tenant_id, merges))
@@ -144,7 +144,7 @@ def _documents(
     kind: str,
 ) -> list:
     rows = [to_row(ctx.tenant_id, d) for d in items]
-    upsert(conn, table, rows)
+    known = store_rows(conn, table, ctx.tenant_id, key, rows)
     with_lines = [d for d in items if "LineItems" in d]
     if with_lines:
         option_of = ctx.option_of(conn)
@@ -154,7 +154,7 @@ def _documents(
             doc_id = d[xero_key].lower()
             ids.append(doc_id)
             lines.extend(parse.lines(ctx.tenant_id, kind, doc_id, d["LineItems"], option_of))
-        replace_lines(conn, ctx.tenant_id, kind, ids, lines)
+        replace_lines(conn, ctx.tenant_id, kind, ids, lines, known)
     return _ids(rows, key)
 
 

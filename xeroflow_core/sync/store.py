@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from xeroflow_core.models import ClientContactLink, ClientSupplier, DocumentLine
@@ -44,22 +44,59 @@ def upsert(
     return len(rows)
 
 
+def existing_keys(conn: Connection, table: Table, tenant_id: str, key: str, ids: list[str]) -> set:
+    """Which of these ids the tenant already has (one indexed query per 900 ids)."""
+    found: set = set()
+    col = table.c[key]
+    for i in range(0, len(ids), 900):
+        found.update(
+            r[0]
+            for r in conn.execute(
+                select(col).where(table.c.tenant_id == tenant_id, col.in_(ids[i : i + 900]))
+            )
+        )
+    return found
+
+
+def store_rows(
+    conn: Connection, table: Table, tenant_id: str, key: str, rows: list[dict], **kw: Any
+) -> set:
+    """Upsert a page: rows new to us go in with a plain executemany INSERT (the initial sync's
+    case, as cheap as it gets), rows we hold already are upserted. Returns the existing keys.
+    Safe because the tenant's lease makes this process the only writer of its synced rows."""
+    if not rows:
+        return set()
+    known = existing_keys(conn, table, tenant_id, key, [r[key] for r in rows])
+    fresh = [r for r in rows if r[key] not in known]
+    if fresh:
+        conn.execute(insert(table), fresh)
+    if known:
+        upsert(conn, table, [r for r in rows if r[key] in known], **kw)
+    return known
+
+
 def replace_lines(
-    conn: Connection, tenant_id: str, kind: str, document_ids: list[str], lines: list[dict]
+    conn: Connection,
+    tenant_id: str,
+    kind: str,
+    document_ids: list[str],
+    lines: list[dict],
+    known: set | None = None,
 ) -> None:
-    """A document's lines as Xero has them now: lines removed in Xero disappear here too."""
+    """A document's lines as Xero has them now: lines removed in Xero disappear here too.
+    `known`: the documents we held before this page (only their old lines need deleting)."""
     table = DocumentLine.__table__
-    for i in range(0, len(document_ids), 900):
-        chunk = document_ids[i : i + 900]
+    old = document_ids if known is None else [d for d in document_ids if d in known]
+    for i in range(0, len(old), 900):
         conn.execute(
             delete(table).where(
                 table.c.tenant_id == tenant_id,
                 table.c.document_kind == kind,
-                table.c.document_id.in_(chunk),
+                table.c.document_id.in_(old[i : i + 900]),
             )
         )
     if lines:
-        upsert(conn, table, lines)
+        conn.execute(insert(table), lines)
 
 
 def follow_merges(conn: Connection, tenant_id: str, merges: dict[str, str]) -> list[dict]:
