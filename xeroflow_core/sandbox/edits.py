@@ -127,6 +127,14 @@ def contacts(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
     return S.contact_json(org, c, True)
 
 
+def _forget_document_json(org: Org, contact_id: str) -> None:
+    """Documents embed the contact's name and status: drop their cached JSON."""
+    for coll in (org.invoices, org.credit_notes):
+        for d in coll.items.values():
+            if d.contact_id == contact_id:
+                d.cache.clear()
+
+
 def contact_action(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
     """archive | unarchive | merge {"into": survivor ContactID}."""
     org = org_of(sb, request)
@@ -138,6 +146,7 @@ def contact_action(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
         if action in ("archive", "unarchive"):
             c.status = "ARCHIVED" if action == "archive" else "ACTIVE"
             sb.touch(org, org.contacts, c)
+            _forget_document_json(org, c.id)
         elif action == "merge":
             survivor = org.contacts.get(str(body.get("into", "")).lower())
             if survivor is None or survivor.id == c.id:

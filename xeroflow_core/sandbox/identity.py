@@ -97,6 +97,13 @@ def _check_authorize(sb: Sandbox, p: dict[str, str]) -> str | None:
     return None
 
 
+CONSENT_CSS = (
+    "<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;color:#1e3145}"
+    "h1{font-size:1.3rem}ul{list-style:none;padding:0}li{margin:.4rem 0}"
+    "button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.6rem;border-radius:4px;"
+    "border:1px solid #13b5ea}button[value=allow]{background:#13b5ea;color:#fff}"
+    ".muted{color:#6b7c8c;font-size:.9rem}</style>"
+)
 FIELDS = (
     "response_type",
     "client_id",
@@ -123,9 +130,10 @@ def _consent_page(sb: Sandbox, p: dict[str, str], note: str = "") -> HTMLRespons
         if o.tenant_id in user.tenant_ids
     )
     scopes = "".join(f"<li>{html.escape(s)}</li>" for s in p.get("scope", "").split())
-    body = f"""<!doctype html><html><head><meta charset="utf-8"><title>Xero sandbox: allow access</title></head>
+    body = f"""<!doctype html><html><head><meta charset="utf-8"><title>Xero sandbox: allow access</title>
+{CONSENT_CSS}</head>
 <body><h1>{html.escape(p["client_id"])} wants to access your Xero data</h1>
-<p>Signed in as {html.escape(user.given_name)} {html.escape(user.family_name)} ({html.escape(user.email)}) on the local Xero sandbox.</p>
+<p class="muted">Signed in as {html.escape(user.given_name)} {html.escape(user.family_name)} ({html.escape(user.email)}) on the local Xero sandbox.</p>
 {f'<p id="note">{html.escape(note)}</p>' if note else ""}
 <form method="post" action="/identity/connect/authorize">{hidden}
 <h2>Organisations</h2><ul>{orgs}</ul>
