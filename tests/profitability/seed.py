@@ -21,6 +21,7 @@ from xeroflow_core.models import (
 )
 from xeroflow_core.sandbox.app import SandboxConfig
 from xeroflow_core.sandbox.server import serve_in_thread
+from xeroflow_core.xero.client import reset_governors
 
 
 def map_clients_by_tracking(engine: Engine, tenant_id: str) -> int:
@@ -68,6 +69,7 @@ class Seeded:
 def seed_demo(engine: Engine, seed: int = 11) -> Seeded:
     """Sync the sandbox's organisations into `engine`, map clients, fetch last month's P&L."""
     period = last_month()
+    reset_governors()  # a fresh pacing window for these tenants in this process
     with serve_in_thread(SandboxConfig(seed=seed, rate_limits=False)) as url:
         synced = synced_sandbox_db(engine, url)
         for tid in synced.tenants.values():

@@ -25,8 +25,16 @@ from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.sync import requests as wr
 from xeroflow_core.sync.worker import process_pending
 from xeroflow_core.users import Actor
+from xeroflow_core.xero.client import reset_governors
 
 PARTNER = Actor("partner", "partner")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pacing() -> None:
+    """Each test syncs the same tenants again: start each from a fresh per-tenant pacing
+    window, so one test's calls never make the next wait for Xero's minute limit."""
+    reset_governors()
 
 
 @pytest.fixture(scope="module")
