@@ -149,3 +149,51 @@ def test_cache_follows_the_data(book) -> None:
     linked = pf.profitability(engine, PARTNER, OCT)
     assert _row(linked.table, "Unmatched revenue")["revenue"] == D("300.00")
     assert _row(linked.table, "Acme")["revenue"] == D("1310.00")
+
+
+def test_organisations_in_different_currencies_are_never_added(engine) -> None:
+    nz, uk = "nz-tenant", "uk-tenant"
+    b.organisation(engine, nz, "NZD")
+    b.organisation(engine, uk, "GBP")
+    for t in (nz, uk):
+        b.accounts(engine, t)
+    acme = b.client(engine, "Acme")
+    nz_c, uk_c = (
+        b.contact(engine, "Acme NZ", tenant_id=nz),
+        b.contact(engine, "Acme UK", tenant_id=uk),
+    )
+    b.link(engine, acme, nz_c, tenant_id=nz)
+    b.link(engine, acme, uk_c, tenant_id=uk)
+    b.doc(engine, "ACCREC", nz_c, [("200", "100.00", "15.00")], tenant_id=nz)
+    b.doc(engine, "ACCREC", uk_c, [("200", "70.00", "14.00")], tenant_id=uk, currency="GBP")
+    pf.clear_cache()
+    view = pf.profitability(engine, PARTNER, OCT)
+    assert view.currencies == ["GBP", "NZD"]
+    acme_rows = view.table[view.table["client"] == "Acme"]
+    assert dict(zip(acme_rows["currency"], acme_rows["revenue"], strict=True)) == {
+        "GBP": D("70.00"),
+        "NZD": D("100.00"),
+    }
+    assert dict(zip(view.totals["currency"], view.totals["revenue"], strict=True)) == {
+        "GBP": D("70.00"),
+        "NZD": D("100.00"),
+    }
+    only_nz = pf.profitability(engine, PARTNER, OCT, (nz,))
+    assert only_nz.currencies == ["NZD"]
+
+
+def test_top_n_groups_the_rest_and_keeps_unmatched_and_unattributed(book) -> None:
+    view = pf.profitability(book["engine"], PARTNER, OCT)
+    top = pf.top_n(view.table, 1)
+    assert list(top["client"]) == [
+        "Beta",  # largest revenue first
+        "Other (1 clients)",
+        "Unmatched revenue",
+        "Unattributed costs",
+    ]
+    other = top[top["row_kind"] == pf.ROW_OTHER].iloc[0]
+    assert other["revenue"] == D("1300.00") and other["direct_costs"] == D("440.00")
+    assert sum(top["revenue"], D(0)) == sum(view.table["revenue"], D(0))
+    conc = pf.concentration(view.table, "NZD")
+    assert list(conc["client"]) == ["Beta", "Acme"]
+    assert conc.iloc[-1]["cumulative_share"] == 1
