@@ -152,3 +152,13 @@ def test_slow_and_dropped_and_concurrent_over_http():
             codes = sorted(pool.map(call, range(6)))
         assert codes.count(200) == 5 and codes.count(429) == 1
         assert client.get(f"{API}/Organisation", headers=h).status_code == 200
+
+
+def test_touch_while_paging_waits_for_its_resource(fresh):
+    _, client, conn = fresh
+    h = conn.headers(conn.agency)
+    client.post("/_sandbox/faults", json={"kind": "touch_while_paging", "resource": "contacts"})
+    client.get(f"{API}/Invoices", params={"page": 2, "pageSize": 10}, headers=h)
+    assert len(client.get("/_sandbox/faults").json()["armed"]) == 1
+    client.get(f"{API}/Contacts", params={"page": 2, "pageSize": 5}, headers=h)
+    assert client.get("/_sandbox/faults").json()["armed"] == []

@@ -100,10 +100,10 @@ def _touch_while_paging(ctx: Ctx, resource: str, ordered: Any, collection: Any) 
     """Fault: a person edits records that sit on earlier pages while a client is paging."""
     if int(ctx.q.get("page", "1") or 1) < 2:
         return False
-    f = ctx.sb.faults.take(ctx.request.url.path, "GET", ctx.org.tenant_id, ("touch_while_paging",))
+    f = ctx.sb.faults.take(
+        ctx.request.url.path, "GET", ctx.org.tenant_id, ("touch_while_paging",), resource
+    )
     if f is None:
-        return False
-    if f.resource.lower().replace("_", "") != resource:
         return False
     with ctx.sb.lock:
         for rec in ordered[: f.records]:

@@ -175,12 +175,22 @@ class Faults:
         return fault
 
     def take(
-        self, path: str, method: str, tenant: str | None, kinds: tuple[str, ...]
+        self,
+        path: str,
+        method: str,
+        tenant: str | None,
+        kinds: tuple[str, ...],
+        resource: str | None = None,
     ) -> Fault | None:
         """The first armed fault of these kinds that fires on this call (consuming one use)."""
         with self.lock:
             for f in self.items:
                 if f.kind not in kinds or not f.matches(path, method, tenant):
+                    continue
+                if (
+                    resource is not None
+                    and f.resource.lower().replace("_", "").replace("-", "") != resource
+                ):
                     continue
                 if f.after > 0:
                     f.after -= 1
