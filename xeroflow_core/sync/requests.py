@@ -116,21 +116,33 @@ def claim(engine: Engine, request_id: int, worker: str) -> bool:
     return res.rowcount == 1
 
 
-def unclaim(engine: Engine, request_id: int) -> None:
-    """Give a request back (its organisation was busy): it runs on a later poll."""
+def unclaim(engine: Engine, request_id: int, worker: str) -> None:
+    """Give a request back (its organisation was busy, or our lease lapsed): it runs again on a
+    later poll. Only the worker holding the claim may give it back."""
     with engine.begin() as conn:
         conn.execute(
             update(WR)
-            .where(WR.c.id == request_id, WR.c.status == "running")
+            .where(WR.c.id == request_id, WR.c.status == "running", WR.c.worker == worker)
             .values(status="pending", worker="", started_at=None)
         )
 
 
-def finish(engine: Engine, request_id: int, *, result: dict | None = None, error: str = "") -> None:
+def finish(
+    engine: Engine,
+    request_id: int,
+    *,
+    result: dict | None = None,
+    error: str = "",
+    worker: str | None = None,
+) -> None:
+    """Record the outcome (only if `worker` still holds the claim, when given)."""
+    cond = [WR.c.id == request_id]
+    if worker is not None:
+        cond += [WR.c.worker == worker, WR.c.status == "running"]
     with engine.begin() as conn:
         conn.execute(
             update(WR)
-            .where(WR.c.id == request_id)
+            .where(*cond)
             .values(
                 status="failed" if error else "done",
                 finished_at=utcnow(),

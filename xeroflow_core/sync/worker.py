@@ -26,6 +26,7 @@ from xeroflow_core.sync import requests as wr
 from xeroflow_core.sync.lease import (
     PROCESS_ID,
     LeaseBusy,
+    LeaseLost,
     current_holder,
     default_ttl,
     tenant_lease,
@@ -49,7 +50,7 @@ def process_pending(engine: Engine, settings: Settings, limit: int = 20) -> int:
         try:
             handler = wr.resolve_handler(req.kind)
         except wr.HandlerMissing as exc:
-            wr.finish(engine, int(req.id or 0), error=str(exc))
+            wr.finish(engine, int(req.id or 0), error=str(exc), worker=PROCESS_ID)
             continue
         try:
             if req.tenant_id:
@@ -57,14 +58,17 @@ def process_pending(engine: Engine, settings: Settings, limit: int = 20) -> int:
                     result = handler(engine, settings, req)
             else:
                 result = handler(engine, settings, req)
-        except LeaseBusy:
-            wr.unclaim(engine, int(req.id or 0))
+        except (LeaseBusy, LeaseLost) as exc:
+            log.info("work request %s handed back: %s", req.id, exc)
+            wr.unclaim(engine, int(req.id or 0), PROCESS_ID)
             continue
         except Exception as exc:  # noqa: BLE001 - the request records the failure; the worker lives
             log.exception("work request %s (%s) failed", req.id, req.kind)
-            wr.finish(engine, int(req.id or 0), error=f"{type(exc).__name__}: {exc}")
+            wr.finish(
+                engine, int(req.id or 0), error=f"{type(exc).__name__}: {exc}", worker=PROCESS_ID
+            )
         else:
-            wr.finish(engine, int(req.id or 0), result=_jsonable(result))
+            wr.finish(engine, int(req.id or 0), result=_jsonable(result), worker=PROCESS_ID)
         done += 1
     return done
 
