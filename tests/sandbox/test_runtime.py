@@ -182,3 +182,12 @@ def test_large_size_pages():
     }
     assert len(body["Invoices"]) == 1000 and all(i["LineItems"] for i in body["Invoices"])
     client.close()
+
+
+@pytest.mark.slow
+def test_bench_runs(capsys):
+    from xeroflow_core.sandbox.bench import main
+
+    assert main(["--invoices", "2500", "--contacts", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "generated 2500 invoices" in out and "warm: 1,000-invoice page" in out
