@@ -94,9 +94,10 @@ def open_month(page: Page, loop: Loop, user: str) -> None:
     wait_ready(page)
 
 
-def pick(page: Page, label: str, text: str) -> None:
-    box = page.get_by_label(label, exact=True)
+def pick(page: Page, label: str, text: str, scope=None) -> None:  # noqa: ANN001
+    box = (scope or page).get_by_label(label, exact=True)
     box.click()
+    page.keyboard.type(text)
     page.get_by_role("option", name=re.compile(re.escape(text))).first.click()
     wait_ready(page)
 
@@ -160,3 +161,34 @@ def test_partner_reviews_read_only(page: Page, loop: Loop) -> None:
     expect(page.get_by_role("button", name="Generate")).to_have_count(0)
     expect(page.get_by_role("button", name="Push to Xero")).to_have_count(0)
     expect(page.get_by_role("button", name="Add line")).to_have_count(0)
+
+
+def test_staff_edit_billing_data_on_the_clients_page(page: Page, loop: Loop) -> None:
+    signed_in(page, loop.server, "staff")
+    page.goto(f"{loop.server.url}/clients?client=2")
+    wait_ready(page)
+    page.get_by_role("tab", name="Billing").click()
+    wait_ready(page)
+    panel = page.get_by_role("tabpanel", name="Billing")
+    expect(panel.get_by_test_id("stDataFrame")).to_contain_text("Retainer - {month} {year}")
+    panel.get_by_label("Markup %").fill("12.5")
+    panel.get_by_role("button", name="Save billing settings").click()
+    wait_ready(page)
+    expect(page.get_by_text("Billing settings saved.").first).to_be_visible()
+    page.get_by_role("tab", name="Billing").click()
+    panel = page.get_by_role("tabpanel", name="Billing")
+    pick(page, "Kind", "recurring", panel)
+    pick(page, "Frequency", "quarterly", panel)
+    panel.get_by_label("Description").fill("Quarterly review {quarter}")
+    panel.get_by_label("Unit amount").fill("450.12345")
+    panel.get_by_role("button", name="Add fee").click()
+    wait_ready(page)
+    expect(page.get_by_text("unit amount has more than 4 decimal places")).to_be_visible()
+    panel.get_by_label("Unit amount").fill("450.1234")
+    panel.get_by_role("button", name="Add fee").click()
+    wait_ready(page)
+    expect(page.get_by_text("Fee added.").first).to_be_visible()
+    page.get_by_role("tab", name="Billing").click()
+    expect(
+        page.get_by_role("tabpanel", name="Billing").get_by_test_id("stDataFrame")
+    ).to_contain_text("Quarterly review {quarter}")

@@ -40,6 +40,10 @@ def render_billing(engine: Engine, actor: Actor, client_id: int) -> None:
     tax_label = {t.tax_type: f"{t.name} ({t.effective_rate.normalize()}%)" for t in taxes}
 
     st.subheader("Billing")
+    flash = st.session_state.pop("billing_flash", None)
+    if flash:
+        st.success(flash)
+        st.toast(flash)
     _profile_form(engine, actor, client_id, profile, contacts, account_codes, account_label,
                   tax_codes, tax_label, can_edit)  # fmt: skip
     st.markdown("**Fees**")
@@ -88,7 +92,7 @@ def _run(action, ok: str) -> None:  # noqa: ANN001 - a zero-argument callable
     except (BillingRuleError, PermissionDenied) as exc:
         st.error(str(exc))
         return
-    st.success(ok)
+    st.session_state["billing_flash"] = ok
     st.rerun()
 
 
