@@ -272,3 +272,19 @@ def test_midpoint_rounding_is_configurable(engine) -> None:
     assert generate(engine, ADMIN, OCT).count("updated") == 1  # half-up is the default
     d = drafts(engine)["Acme"]
     assert d.lines[0].line_amount == D("0.13") and d.total == D("112.63")
+
+
+def test_our_reference_on_another_contacts_invoice_is_a_problem_not_an_adoption(engine) -> None:
+    from xeroflow_core.models import Invoice
+
+    ledger(engine)
+    acme, _ = client(engine, "Acme")
+    fee(engine, acme, "1000.00")
+    stranger = contact(engine, "Someone Else")
+    inv = invoice(engine, stranger, [("200", "5.00")], on=date(2026, 10, 31))
+    with session_scope(engine) as s:
+        s.get(Invoice, (TENANT, inv)).reference = "XF-ACME-2026-10"
+    result = generate(engine, ADMIN, OCT)
+    assert result.count("created") == 1
+    assert "for another contact" in result.clients[0].problems[0]
+    assert not drafts(engine)["Acme"].can_approve

@@ -261,6 +261,13 @@ def _client_draft(
     synced = s.exec(
         select(Invoice).where(Invoice.tenant_id == tenant, Invoice.type == "ACCREC", Invoice.reference == reference)
     ).first() if tenant else None  # fmt: skip
+    ours = {c.contact_id for c in linked_contacts(s, client.id) if c.tenant_id == tenant}
+    if synced is not None and synced.contact_id not in ours:
+        problems.append(
+            f"Xero already has invoice {synced.invoice_number} with reference {reference} for "
+            "another contact: change the reference pattern in Billing"
+        )
+        synced = None
     if synced is not None:
         draft = existing or EomDraft(
             client_id=client.id, month=month, tenant_id=tenant, invoice_date=synced.date or month_end(month),
