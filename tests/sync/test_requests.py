@@ -1,0 +1,65 @@
+"""Work requests: only admins ask for a resync (checked on the server, audited), the initial
+sync needs no permission, a waiting request is reused, each request is claimed by one worker,
+and a kind without an installed handler fails with a clear error instead of hanging."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from xeroflow_core.db import session_scope
+from xeroflow_core.models import AuditLog
+from xeroflow_core.settings import load_settings
+from xeroflow_core.sync import requests as wr
+from xeroflow_core.sync.worker import process_pending
+from xeroflow_core.users import SYSTEM, Actor, PermissionDenied
+
+ADMIN, PARTNER, STAFF = Actor("ada", "admin"), Actor("pat", "partner"), Actor("sam", "staff")
+
+
+def test_only_admins_request_a_resync_and_it_is_audited(engine):
+    for who in (PARTNER, STAFF):
+        with pytest.raises(PermissionDenied):
+            wr.request_sync(engine, who, "t1", full=False)
+    rid = wr.request_sync(engine, ADMIN, "t1", full=True)
+    req = wr.get_request(engine, rid)
+    assert (req.kind, req.tenant_id, req.status, req.requested_by) == (
+        "sync",
+        "t1",
+        "pending",
+        "ada",
+    )
+    assert req.params == {"full": True, "trigger": "manual"}
+    # The initial sync right after connecting, and the system, need no resync permission.
+    assert wr.request_sync(engine, STAFF, "t2", full=True, trigger="initial")
+    assert wr.request_sync(engine, SYSTEM, "t3", full=False)
+    with session_scope(engine) as s:
+        audited = s.exec(select(AuditLog).where(AuditLog.action == "sync.requested")).all()
+    assert {a.username for a in audited} == {"ada", "sam", "system"}
+
+
+def test_a_waiting_request_is_reused_not_duplicated(engine):
+    full = wr.request_sync(engine, ADMIN, "t1", full=True)
+    assert wr.request_sync(engine, ADMIN, "t1", full=False) == full  # covered by the full one
+    assert wr.request_sync(engine, ADMIN, "t1", full=True) == full
+    assert wr.request_sync(engine, ADMIN, "t9", full=False) != full
+
+
+def test_a_request_is_claimed_once(engine):
+    rid = wr.submit(engine, ADMIN, "sync", "t1", {"full": False})
+    assert wr.claim(engine, rid, "w1") is True
+    assert wr.claim(engine, rid, "w2") is False
+    wr.unclaim(engine, rid, "w2")  # not w2's to give back
+    assert wr.get_request(engine, rid).status == "running"
+    wr.unclaim(engine, rid, "w1")
+    assert wr.get_request(engine, rid).status == "pending"
+
+
+def test_missing_handler_fails_the_request_clearly(engine, monkeypatch):
+    monkeypatch.setitem(wr.REQUEST_HANDLERS, "report", "xeroflow_core.not_built_yet:handle")
+    rid = wr.submit(engine, ADMIN, "report", "t1", {"month": "2026-10"})
+    assert process_pending(engine, load_settings()) == 0
+    req = wr.get_request(engine, rid)
+    assert req.status == "failed" and "not installed" in req.error and "report" in req.error
+    with pytest.raises(ValueError, match="unknown work kind"):
+        wr.submit(engine, ADMIN, "teleport", None, {})
