@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 21:45:07.358460
+Create Date: 2026-11-26 22:14:22.733965
 """
 
 from alembic import op
@@ -115,6 +115,8 @@ def upgrade() -> None:
     sa.Column('tenant_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('resource', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('cursor', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('pass_open', sa.Boolean(), nullable=False),
+    sa.Column('pass_from', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('rows', sa.Integer(), nullable=False),
     sa.Column('last_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),

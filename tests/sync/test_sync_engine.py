@@ -147,3 +147,29 @@ def test_records_changed_while_paging_are_not_skipped(engine, sandbox, sandbox_u
     inv = next(r for r in res.resources if r.name == "Invoices")
     assert inv.resweeps == 1
     assert db_invoices(engine, agency) == sandbox_invoices(sandbox, agency)
+
+
+def test_read_interrupted_after_a_shift_is_checked_and_repaired(engine):
+    """Records edited while paging shift others onto a page already read; the read then dies
+    (a malformed page) before it could notice. The next run counts against Xero from where the
+    broken read began and re-reads, so nothing stays lost."""
+    from xeroflow_core.sandbox.app import SandboxConfig
+    from xeroflow_core.sandbox.server import serve_in_thread
+
+    with serve_in_thread(SandboxConfig(seed=13, invoices=2500, rate_limits=False)) as url:
+        sb = serve_in_thread.last_app.state.sandbox  # type: ignore[attr-defined]
+        from tests.support.sync import connect
+
+        synced = connect(engine, url)
+        agency = synced.tenants["Demo Agency Ltd"]
+        sb.faults.arm({"kind": "touch_while_paging", "resource": "invoices", "records": 5})
+        sb.faults.arm({"kind": "malformed", "path": "Invoices", "after": 2, "tenant": agency})
+        first = sync_tenant(
+            engine, synced.settings, agency, resources=["Invoices"], options=FAST_RETRIES
+        )
+        assert first.status == "failed"  # page 3 was unreadable
+        assert len(db_invoices(engine, agency)) < len(sb.orgs[agency].invoices)
+        again = sync_tenant(engine, synced.settings, agency, options=FAST_RETRIES)
+        assert again.status == "ok"
+        assert next(r for r in again.resources if r.name == "Invoices").resweeps == 1
+        assert db_invoices(engine, agency) == sandbox_invoices(sb, agency)

@@ -48,6 +48,10 @@ class SyncResourceState(SQLModel, table=True):
     tenant_id: str = Field(primary_key=True, max_length=64)
     resource: str = Field(primary_key=True, max_length=32)
     cursor: dt.datetime | None = None  # largest UpdatedDateUTC stored (from Xero's data)
+    # A paged read in progress: where it started. Still open at the next run means the process
+    # died mid-read, so that run checks Xero's count from here (and re-reads if short).
+    pass_open: bool = Field(default=False)
+    pass_from: dt.datetime | None = None
     status: str = Field(default="never", max_length=16)  # never, ok, error, unavailable
     rows: int = Field(default=0)  # rows stored for this tenant
     last_attempt_at: dt.datetime | None = None

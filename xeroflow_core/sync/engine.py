@@ -139,11 +139,20 @@ class _ResourceSync:
             raise XeroMalformed(f"Xero's {self.res.path} answer has no {self.res.collection} list")
         return body
 
-    def commit(self, items: list[dict], cursor: datetime | None, progress: dict) -> list:
-        """Store one page and move the cursor in the same transaction."""
+    def commit(
+        self,
+        items: list[dict],
+        cursor: datetime | None,
+        progress: dict,
+        open_from: tuple[datetime | None] | None = None,
+    ) -> list:
+        """Store one page and move the cursor in the same transaction (and, on a paged read's
+        first page, record that the read is open and where it started)."""
         self.lease.check()
         with self.engine.begin() as conn:
             runs.ensure_state(conn, self.tenant_id, self.res.name)
+            if open_from is not None:
+                runs.mark_pass(conn, self.tenant_id, self.res.name, True, open_from[0])
             stamped = self.res.store(conn, self.ctx, items)
             page_max = max((u for _, u in stamped if u is not None), default=None)
             new_cursor = cursor
@@ -187,12 +196,52 @@ class _ResourceSync:
             items = body.get(self.res.collection) or []
             self.commit(items, cursor, self._report(1, 1))
         else:
-            self.paged(cursor)
+            interrupted, since = runs.open_pass(self.engine, self.tenant_id, self.res.name)
+            origin = since if interrupted else cursor
+            self.paged(cursor, origin)
+            if interrupted:
+                self.check_interrupted(since)
+            with self.engine.begin() as conn:
+                runs.mark_pass(conn, self.tenant_id, self.res.name, False, None)
         self.result.seconds = time.perf_counter() - t0
         return self.result
 
-    def paged(self, start: datetime | None) -> None:
-        """Page numbers under one If-Modified-Since (minimal calls), checked for shifts."""
+    def check_interrupted(self, since: datetime | None) -> None:
+        """An earlier read died mid-way. If a record changed while it paged, one record may have
+        slid onto a page it had already read; compare Xero's count since where that read
+        started with ours (one call), and re-read from there by keyset if we are short."""
+        params = dict(self.res.params)
+        params.update({"page": "1", "pageSize": "1", "order": "UpdatedDateUTC ASC"})
+        before = self.client.calls
+        try:
+            body = self.client.get_json(self.res.path, params=params, headers=ims_header(since))
+        finally:
+            self.result.calls += self.client.calls - before
+        xero_count = (body.get("pagination") or {}).get("itemCount")
+        if xero_count is None:
+            return
+        from sqlalchemy import func, select
+
+        t = self.res.table
+        q = select(func.count()).select_from(t).where(t.c.tenant_id == self.tenant_id)
+        if since is not None and "updated_utc" in t.c:
+            q = q.where(t.c.updated_utc >= _second(since))
+        with self.engine.connect() as conn:
+            ours = conn.execute(q).scalar_one()
+        if ours < int(xero_count):
+            log.info(
+                "%s: %s rows since %s, Xero has %s; re-reading",
+                self.res.name,
+                ours,
+                since,
+                xero_count,
+            )
+            self.result.resweeps += 1
+            self.keyset(since)
+
+    def paged(self, start: datetime | None, origin: datetime | None = None) -> None:
+        """Page numbers under one If-Modified-Since (minimal calls), checked for shifts.
+        `origin` is where the (possibly resumed) read began, recorded while it is open."""
         ims = _second(start)
         cursor = start
         page, seen = 1, set()
@@ -204,7 +253,8 @@ class _ResourceSync:
             items = body[self.res.collection]
             pagination = body.get("pagination") or {}
             pages = pagination.get("pageCount")
-            stamped = self.commit(items, cursor, self._report(page, pages))
+            opening = (origin,) if page == 1 else None
+            stamped = self.commit(items, cursor, self._report(page, pages), opening)
             cursor = self.result.cursor
             for key, updated in stamped:
                 if key in seen and updated is not None:

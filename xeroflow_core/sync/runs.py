@@ -60,6 +60,26 @@ def read_cursor(engine: Engine, tenant_id: str, resource: str) -> datetime | Non
         return row.cursor if row else None
 
 
+def open_pass(engine: Engine, tenant_id: str, resource: str) -> tuple[bool, datetime | None]:
+    """(whether a paged read was interrupted, where it started)."""
+    with session_scope(engine) as s:
+        row = s.get(SyncResourceState, (tenant_id, resource))
+        return (bool(row.pass_open), row.pass_from) if row else (False, None)
+
+
+def mark_pass(
+    conn: Connection, tenant_id: str, resource: str, is_open: bool, start: datetime | None
+) -> None:
+    values: dict[str, Any] = {"pass_open": is_open}
+    if is_open:
+        values["pass_from"] = start
+    conn.execute(
+        update(STATE)
+        .where(STATE.c.tenant_id == tenant_id, STATE.c.resource == resource)
+        .values(**values)
+    )
+
+
 def ensure_state(conn: Connection, tenant_id: str, resource: str) -> None:
     ins = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(STATE)
     conn.execute(
