@@ -9,7 +9,6 @@ client on the draft, never raised.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +20,6 @@ from sqlmodel import Session, select
 from xeroflow_core import audit
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom.billing import (
-    REVENUE_ACCOUNT_TYPES,
     BillingRuleError,
     LineSpec,
     due_date,
@@ -32,26 +30,25 @@ from xeroflow_core.eom.billing import (
     render,
 )
 from xeroflow_core.eom.billing_data import LinkedContact, linked_contacts
+from xeroflow_core.eom.costs import Cost, attributed_costs, claimed_elsewhere
+from xeroflow_core.eom.pricing import (
+    dedupe,
+    existing_lines,
+    idempotency_key,
+    priced_lines,
+)
 from xeroflow_core.models import (
-    Account,
     Client,
-    ClientSupplier,
-    ClientTrackingOption,
     Contact,
-    DocumentLine,
     Invoice,
     Organisation,
-    Receipt,
-    TaxRate,
     utcnow,
 )
 from xeroflow_core.models.eom import BillingItem, BillingProfile, EomDraft, EomDraftLine
-from xeroflow_core.money import ZERO, document_totals, line_amount, line_tax, to_base
+from xeroflow_core.money import document_totals
 from xeroflow_core.users import Actor, require
 
 FROZEN_STATES = ("pushing", "pushed", "excluded")
-COST_STATUSES = ("AUTHORISED", "PAID")
-RECEIPT_STATUSES = ("SUBMITTED", "AUTHORISED")
 
 
 @dataclass
@@ -85,14 +82,6 @@ class GenerateResult:
         )
 
 
-def idempotency_key(tenant_id: str, client_id: int, month: date, revision: int) -> str:
-    """Deterministic per (organisation, client, month, content revision), at most 128 chars."""
-    raw = f"{tenant_id}|{client_id}|{month:%Y-%m}|{revision}".encode()
-    return (
-        f"xeroflow-eom-{month:%Y%m}-{client_id}-r{revision}-{hashlib.sha256(raw).hexdigest()[:24]}"
-    )
-
-
 def generate(
     engine: Engine,
     actor: Actor,
@@ -110,7 +99,7 @@ def generate(
         items: dict[int, list[BillingItem]] = defaultdict(list)
         for it in s.exec(select(BillingItem).where(BillingItem.active)):
             items[it.client_id].append(it)
-        costs = _attributed_costs(s, first)
+        costs = attributed_costs(s, first)
         for client in list(clients):
             outcome = _client_draft(
                 s, client, profiles.get(client.id), items.get(client.id, []),
@@ -123,62 +112,6 @@ def generate(
             summary=result.summary(),
         )  # fmt: skip
     return result
-
-
-@dataclass(frozen=True)
-class _Cost:
-    tenant_id: str
-    line_item_id: str
-    description: str
-    ex_tax_base: Decimal
-    document: str
-
-
-def _attributed_costs(s: Session, month: date) -> dict[int, list[_Cost]]:
-    """Bill and receipt lines dated in the month, attributed to a client: tracking option first,
-    then supplier (DESIGN §6). Amounts are ex-tax, in base currency."""
-    by_option = {
-        (r.tenant_id, r.tracking_option_id): r.client_id
-        for r in s.exec(select(ClientTrackingOption))
-    }
-    by_supplier = {(r.tenant_id, r.contact_id): r.client_id for r in s.exec(select(ClientSupplier))}
-    if not by_option and not by_supplier:
-        return {}
-    end = month_end(month)
-    out: dict[int, list[_Cost]] = defaultdict(list)
-    bills = s.exec(
-        select(DocumentLine, Invoice)
-        .join(Invoice, (Invoice.tenant_id == DocumentLine.tenant_id) & (Invoice.invoice_id == DocumentLine.document_id))
-        .where(
-            DocumentLine.document_kind == "invoice", Invoice.type == "ACCPAY",
-            Invoice.status.in_(COST_STATUSES), Invoice.date >= month, Invoice.date <= end,  # type: ignore[attr-defined]
-        )
-    ).all()  # fmt: skip
-    receipts = s.exec(
-        select(DocumentLine, Receipt)
-        .join(Receipt, (Receipt.tenant_id == DocumentLine.tenant_id) & (Receipt.receipt_id == DocumentLine.document_id))
-        .where(
-            DocumentLine.document_kind == "receipt", Receipt.status.in_(RECEIPT_STATUSES),  # type: ignore[attr-defined]
-            Receipt.date >= month, Receipt.date <= end,
-        )
-    ).all()  # fmt: skip
-    docs = [(ln, d, d.invoice_number or d.reference, d.currency_rate) for ln, d in bills]
-    docs += [(ln, d, f"receipt {d.receipt_number}", Decimal(1)) for ln, d in receipts]
-    for line, doc, label, rate in docs:
-        client_id = by_option.get((line.tenant_id, line.tracking_option_id_1 or ""))
-        if client_id is None:
-            client_id = by_option.get((line.tenant_id, line.tracking_option_id_2 or ""))
-        if client_id is None:
-            client_id = by_supplier.get((line.tenant_id, doc.contact_id))
-        if client_id is None:
-            continue
-        ex_tax = line.line_amount - (
-            line.tax_amount if doc.line_amount_types == "Inclusive" else ZERO
-        )
-        out[client_id].append(
-            _Cost(line.tenant_id, line.line_item_id, line.description or label, to_base(ex_tax, rate), label)
-        )  # fmt: skip
-    return out
 
 
 def _pick_contact(
@@ -208,7 +141,7 @@ def _client_draft(
     client: Client,
     profile: BillingProfile | None,
     items: list[BillingItem],
-    costs: list[_Cost],
+    costs: list[Cost],
     month: date,
     tenant_filter: str | None,
     rounding: str,
@@ -312,7 +245,7 @@ def _client_draft(
             continue
         if spec is not None and it.id not in kept_items:
             specs.append(spec)
-    claimed = _claimed_elsewhere(s, existing.id if existing else None)
+    claimed = claimed_elsewhere(s, existing.id if existing else None)
     for cost in costs:
         if cost.tenant_id != tenant or (cost.tenant_id, cost.line_item_id) in claimed:
             continue
@@ -336,7 +269,7 @@ def _client_draft(
     if costs and org and currency and currency != org.base_currency:
         warnings.append(f"rebilled costs are in {org.base_currency}; the invoice is in {currency}")
 
-    lines = _priced_lines(s, tenant, specs, kept, profile.line_amount_types, rounding, problems)
+    lines = priced_lines(s, tenant, specs, kept, profile.line_amount_types, rounding, problems)
     totals = document_totals(
         ((ln.line_amount, ln.tax_amount) for ln in lines), profile.line_amount_types
     )
@@ -353,7 +286,7 @@ def _client_draft(
     draft.due_date = due_date(inv_date, profile.terms_type, profile.terms_value)
     draft.line_amount_types = profile.line_amount_types
     draft.sub_total, draft.total_tax, draft.total = totals.sub_total, totals.total_tax, totals.total
-    draft.problems, draft.warnings = _dedupe(problems), _dedupe(warnings)
+    draft.problems, draft.warnings = dedupe(problems), dedupe(warnings)
     draft.updated_at = utcnow()
     s.add(draft)
     s.flush()
@@ -382,112 +315,6 @@ def _client_draft(
     return ClientOutcome(client.id, client.name, outcome, draft.id, list(draft.problems))
 
 
-def existing_lines(s: Session, draft_id: int | None) -> list[EomDraftLine]:
-    if draft_id is None:
-        return []
-    return list(
-        s.exec(
-            select(EomDraftLine)
-            .where(EomDraftLine.draft_id == draft_id)
-            .order_by(EomDraftLine.position)
-        )
-    )
-
-
-def _claimed_elsewhere(s: Session, draft_id: int | None) -> set[tuple[str, str]]:
-    q = select(EomDraftLine.tenant_id, EomDraftLine.source_line_id).where(
-        EomDraftLine.source_line_id.is_not(None)
-    )  # type: ignore[union-attr]
-    if draft_id is not None:
-        q = q.where(EomDraftLine.draft_id != draft_id)
-    return {(t, x) for t, x in s.exec(q)}
-
-
-def _priced_lines(
-    s: Session, tenant: str, specs: list[LineSpec], kept: list[EomDraftLine], lat: str,
-    rounding: str, problems: list[str],
-) -> list[EomDraftLine]:  # fmt: skip
-    """Validate account codes and tax types against the synced ledger; price each line the way
-    Xero does (line amount 2 places, tax per line rounded, then summed)."""
-    out: list[EomDraftLine] = []
-    rows = [
-        EomDraftLine(
-            draft_id=0, source=sp.source, billing_item_id=sp.billing_item_id, tenant_id=sp.tenant_id,
-            source_line_id=sp.source_line_id, description=sp.description, quantity=sp.quantity,
-            unit_amount=sp.unit_amount, account_code=sp.account_code, tax_type=sp.tax_type,
-        )
-        for sp in specs
-    ] + kept  # fmt: skip
-    for ln in rows:
-        check_line(s, tenant, ln, problems)
-        rate = _tax_rate(s, tenant, ln.tax_type)
-        ln.line_amount = line_amount(ln.quantity, ln.unit_amount, rounding)
-        ln.tax_amount = line_tax(ln.line_amount, rate, lat, rounding)
-        out.append(ln)
-    return out
-
-
-def check_line(s: Session, tenant: str, ln: EomDraftLine, problems: list[str]) -> None:
-    """Refuse locally what Xero would refuse: unknown, archived or non-revenue account; unknown
-    tax type or one that cannot be used on sales. Fills the tax type from the account if empty."""
-    label = f"line '{ln.description[:40]}'"
-    account = s.exec(select(Account).where(Account.tenant_id == tenant, Account.code == ln.account_code)).first() if tenant else None  # fmt: skip
-    if not ln.account_code:
-        problems.append(f"{label}: no account code")
-    elif account is None:
-        problems.append(f"{label}: account {ln.account_code} does not exist in the organisation")
-    elif account.status != "ACTIVE":
-        problems.append(f"{label}: account {ln.account_code} is {account.status.lower()}")
-    elif account.type not in REVENUE_ACCOUNT_TYPES:
-        problems.append(
-            f"{label}: account {ln.account_code} is not a revenue account ({account.type})"
-        )
-    if not ln.tax_type and account is not None:
-        ln.tax_type = account.tax_type
-    if not ln.tax_type:
-        problems.append(f"{label}: no tax type")
-        return
-    tax = s.get(TaxRate, (tenant, ln.tax_type)) if tenant else None
-    if tax is None:
-        problems.append(f"{label}: tax type {ln.tax_type} is unknown in the organisation")
-    elif tax.status != "ACTIVE" or not tax.can_apply_to_revenue:
-        problems.append(f"{label}: tax type {ln.tax_type} cannot be used on sales")
-
-
-def _tax_rate(s: Session, tenant: str, tax_type: str) -> Decimal:
-    tax = s.get(TaxRate, (tenant, tax_type)) if tenant and tax_type else None
-    return tax.effective_rate if tax is not None else ZERO
-
-
-def reprice(s: Session, draft: EomDraft, rounding: str = "half_up") -> None:
-    """Recompute a draft's lines, totals and problems after a person's edit (review.py)."""
-    lines = existing_lines(s, draft.id)
-    problems = [p for p in draft.problems if not p.startswith(("line ", "zero-value"))]
-    for ln in lines:
-        check_line(s, draft.tenant_id, ln, problems)
-        ln.line_amount = line_amount(ln.quantity, ln.unit_amount, rounding)
-        ln.tax_amount = line_tax(
-            ln.line_amount,
-            _tax_rate(s, draft.tenant_id, ln.tax_type),
-            draft.line_amount_types,
-            rounding,
-        )
-        s.add(ln)
-    totals = document_totals(
-        ((ln.line_amount, ln.tax_amount) for ln in lines), draft.line_amount_types
-    )
-    if not lines or totals.total == 0:
-        problems.append("zero-value invoice: nothing to bill this month")
-    draft.sub_total, draft.total_tax, draft.total = totals.sub_total, totals.total_tax, totals.total
-    draft.problems = _dedupe(problems)
-    draft.revision += 1
-    draft.idempotency_key = idempotency_key(
-        draft.tenant_id, draft.client_id, draft.month, draft.revision
-    )
-    draft.updated_at = utcnow()
-    s.add(draft)
-
-
 def _fingerprint(draft: EomDraft, lines: list[EomDraftLine]) -> tuple:
     return (
         draft.contact_id, draft.reference, draft.currency_code, draft.due_date, draft.line_amount_types,
@@ -496,7 +323,3 @@ def _fingerprint(draft: EomDraft, lines: list[EomDraftLine]) -> tuple:
                ln.line_amount, ln.tax_amount) for ln in lines),
         tuple(draft.problems or ()),
     )  # fmt: skip
-
-
-def _dedupe(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))

@@ -26,7 +26,7 @@ from sqlmodel import select
 from xeroflow_core import audit
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom.billing import parse_month
-from xeroflow_core.eom.engine import existing_lines
+from xeroflow_core.eom.pricing import existing_lines
 from xeroflow_core.models import utcnow
 from xeroflow_core.models.eom import EomDraft
 from xeroflow_core.settings import Settings

@@ -17,7 +17,7 @@ from sqlmodel import select
 from xeroflow_core import audit
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom.billing import BillingRuleError, parse_month, to_amount
-from xeroflow_core.eom.engine import existing_lines, reprice
+from xeroflow_core.eom.pricing import existing_lines, reprice
 from xeroflow_core.models import Client, Contact, Invoice, Organisation, utcnow
 from xeroflow_core.models.eom import EomDraft, EomDraftLine
 from xeroflow_core.settings import Settings, get_settings

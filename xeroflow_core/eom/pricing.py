@@ -1,0 +1,128 @@
+"""Pricing a draft the way Xero does, and refusing locally what Xero would refuse.
+
+Line amount = quantity x unit amount at 2 places; tax per line rounded to 2 places, then summed
+(money.py). Account codes and tax types are checked against the synced ledger. Also the draft's
+deterministic Idempotency-Key, which changes only when its content does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from xeroflow_core.eom.billing import REVENUE_ACCOUNT_TYPES, LineSpec
+from xeroflow_core.models import Account, TaxRate, utcnow
+from xeroflow_core.models.eom import EomDraft, EomDraftLine
+from xeroflow_core.money import ZERO, document_totals, line_amount, line_tax
+
+
+def idempotency_key(tenant_id: str, client_id: int, month: date, revision: int) -> str:
+    """Deterministic per (organisation, client, month, content revision), at most 128 chars."""
+    raw = f"{tenant_id}|{client_id}|{month:%Y-%m}|{revision}".encode()
+    return (
+        f"xeroflow-eom-{month:%Y%m}-{client_id}-r{revision}-{hashlib.sha256(raw).hexdigest()[:24]}"
+    )
+
+
+def existing_lines(s: Session, draft_id: int | None) -> list[EomDraftLine]:
+    if draft_id is None:
+        return []
+    return list(
+        s.exec(
+            select(EomDraftLine)
+            .where(EomDraftLine.draft_id == draft_id)
+            .order_by(EomDraftLine.position)
+        )
+    )
+
+
+def priced_lines(
+    s: Session, tenant: str, specs: list[LineSpec], kept: list[EomDraftLine], lat: str,
+    rounding: str, problems: list[str],
+) -> list[EomDraftLine]:  # fmt: skip
+    """Validate account codes and tax types against the synced ledger; price each line the way
+    Xero does (line amount 2 places, tax per line rounded, then summed)."""
+    out: list[EomDraftLine] = []
+    rows = [
+        EomDraftLine(
+            draft_id=0, source=sp.source, billing_item_id=sp.billing_item_id, tenant_id=sp.tenant_id,
+            source_line_id=sp.source_line_id, description=sp.description, quantity=sp.quantity,
+            unit_amount=sp.unit_amount, account_code=sp.account_code, tax_type=sp.tax_type,
+        )
+        for sp in specs
+    ] + kept  # fmt: skip
+    for ln in rows:
+        check_line(s, tenant, ln, problems)
+        rate = tax_rate(s, tenant, ln.tax_type)
+        ln.line_amount = line_amount(ln.quantity, ln.unit_amount, rounding)
+        ln.tax_amount = line_tax(ln.line_amount, rate, lat, rounding)
+        out.append(ln)
+    return out
+
+
+def check_line(s: Session, tenant: str, ln: EomDraftLine, problems: list[str]) -> None:
+    """Refuse locally what Xero would refuse: unknown, archived or non-revenue account; unknown
+    tax type or one that cannot be used on sales. Fills the tax type from the account if empty."""
+    label = f"line '{ln.description[:40]}'"
+    account = s.exec(select(Account).where(Account.tenant_id == tenant, Account.code == ln.account_code)).first() if tenant else None  # fmt: skip
+    if not ln.account_code:
+        problems.append(f"{label}: no account code")
+    elif account is None:
+        problems.append(f"{label}: account {ln.account_code} does not exist in the organisation")
+    elif account.status != "ACTIVE":
+        problems.append(f"{label}: account {ln.account_code} is {account.status.lower()}")
+    elif account.type not in REVENUE_ACCOUNT_TYPES:
+        problems.append(
+            f"{label}: account {ln.account_code} is not a revenue account ({account.type})"
+        )
+    if not ln.tax_type and account is not None:
+        ln.tax_type = account.tax_type
+    if not ln.tax_type:
+        problems.append(f"{label}: no tax type")
+        return
+    tax = s.get(TaxRate, (tenant, ln.tax_type)) if tenant else None
+    if tax is None:
+        problems.append(f"{label}: tax type {ln.tax_type} is unknown in the organisation")
+    elif tax.status != "ACTIVE" or not tax.can_apply_to_revenue:
+        problems.append(f"{label}: tax type {ln.tax_type} cannot be used on sales")
+
+
+def tax_rate(s: Session, tenant: str, tax_type: str) -> Decimal:
+    tax = s.get(TaxRate, (tenant, tax_type)) if tenant and tax_type else None
+    return tax.effective_rate if tax is not None else ZERO
+
+
+def reprice(s: Session, draft: EomDraft, rounding: str = "half_up") -> None:
+    """Recompute a draft's lines, totals and problems after a person's edit (review.py)."""
+    lines = existing_lines(s, draft.id)
+    problems = [p for p in draft.problems if not p.startswith(("line ", "zero-value"))]
+    for ln in lines:
+        check_line(s, draft.tenant_id, ln, problems)
+        ln.line_amount = line_amount(ln.quantity, ln.unit_amount, rounding)
+        ln.tax_amount = line_tax(
+            ln.line_amount,
+            tax_rate(s, draft.tenant_id, ln.tax_type),
+            draft.line_amount_types,
+            rounding,
+        )
+        s.add(ln)
+    totals = document_totals(
+        ((ln.line_amount, ln.tax_amount) for ln in lines), draft.line_amount_types
+    )
+    if not lines or totals.total == 0:
+        problems.append("zero-value invoice: nothing to bill this month")
+    draft.sub_total, draft.total_tax, draft.total = totals.sub_total, totals.total_tax, totals.total
+    draft.problems = dedupe(problems)
+    draft.revision += 1
+    draft.idempotency_key = idempotency_key(
+        draft.tenant_id, draft.client_id, draft.month, draft.revision
+    )
+    draft.updated_at = utcnow()
+    s.add(draft)
+
+
+def dedupe(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
