@@ -208,3 +208,25 @@ def test_reserve_is_kept_for_interactive_work(sqlite_engine, sandbox, sandbox_ur
     ) as client:
         gov.day_remaining = 150
         assert client.get("Organisation").status_code == 200
+
+
+def test_403_on_a_write_marks_lost_write_access_and_reads_go_on(
+    sqlite_engine, sandbox, sandbox_url
+):
+    import pytest
+
+    from xeroflow_core.xero.client import XeroClient
+    from xeroflow_core.xero.errors import XeroForbidden
+
+    synced, agency = _agency(sqlite_engine, sandbox_url)
+    sandbox.demo_user.read_only = True
+    try:
+        with XeroClient(sqlite_engine, synced.settings, agency, purpose="interactive") as client:
+            with pytest.raises(XeroForbidden) as err:
+                client.put("Invoices", json={"Invoices": [{"Type": "ACCREC"}]})
+            assert "lost the role or scope" in err.value.what_to_do
+            assert client.get("Organisation").status_code == 200  # reading goes on
+    finally:
+        sandbox.demo_user.read_only = False
+    with session_scope(sqlite_engine) as s:
+        assert s.get(XeroConnection, agency).status == "read_only"
