@@ -133,9 +133,9 @@ if any(o.status in ("connected", "read_only", "needs_reconnect") for o in view.o
     with st.expander("Disconnect"):
         targets = {"": "Every organisation (revoke XeroFlow's access in Xero)"}
         targets |= {o.tenant_id: f"Only {o.name or o.tenant_id}" for o in usable}
-        target = st.selectbox("Disconnect", options=list(targets), format_func=targets.get)
+        target = st.radio("What to disconnect", list(targets), index=None, format_func=targets.get)
         sure = st.checkbox("Stop syncing. Synced data, clients and links are kept.")
-        if st.button("Disconnect", disabled=not sure, type="primary"):
+        if st.button("Disconnect", disabled=not sure or target is None, type="primary"):
             try:
                 done = disconnect(engine, cfg, actor, target or None)
             except (XeroAuthError, ValueError) as exc:

@@ -102,6 +102,7 @@ def test_callback_run_twice_gives_the_same_answer_without_a_second_exchange(
     assert first.ok and second.ok and second.repeated
     assert second.tenant_ids == first.tenant_ids
     assert _rows(engine, XeroToken)[0].version == version  # nothing stored again
+    assert _rows(engine, OAuthFlow)[0].code_verifier == ""  # the PKCE secret is not kept
     assert sum(1 for e in list(sandbox.access_log) if e["path"] == "/connect/token") == calls
 
 

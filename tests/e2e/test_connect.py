@@ -32,7 +32,10 @@ def server(tmp_path_factory, sandbox_url: str) -> Iterator[StreamlitServer]:
 
 
 def _open_connect(page: Page, server: StreamlitServer) -> None:
-    page.goto(f"{server.url}/connect")
+    """Through the menu (same session): a page.goto right after signing in can beat the login
+    cookie to the browser and land on the sign-in form."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Connect").click()
+    page.wait_for_url(re.compile(re.escape(server.url) + "/connect"))
     wait_ready(page)
     expect(page.get_by_role("heading", name="Connect")).to_be_visible()
 
@@ -98,3 +101,36 @@ def test_partner_sees_the_connection_read_only(page: Page, server: StreamlitServ
         0
     )
     expect(page.get_by_text("Sync these organisations")).to_have_count(0)
+
+
+def test_admin_cancelling_on_xero_is_told_so(
+    page: Page, server: StreamlitServer, sandbox_url: str
+) -> None:
+    signed_in(page, server, "admin")
+    _open_connect(page, server)
+    page.get_by_role("link", name="Reconnect Xero").click()
+    page.wait_for_url(re.compile(re.escape(sandbox_url) + ".*"))
+    page.get_by_role("button", name="Cancel").click()
+    page.wait_for_url(re.compile(re.escape(server.url) + "/connect.*"))
+    wait_ready(page)
+    page.wait_for_timeout(1500)  # the login cookie's extra rerun
+    wait_ready(page)
+    expect(page.get_by_text("You cancelled on Xero's page")).to_be_visible()
+    expect(page.get_by_text("Xero connection: Connected")).to_be_visible()
+
+
+def test_admin_disconnects_one_organisation(page: Page, server: StreamlitServer) -> None:
+    signed_in(page, server, "admin")
+    _open_connect(page, server)
+    page.get_by_text("Disconnect", exact=True).first.click()  # the expander
+    button = page.get_by_role("button", name="Disconnect")
+    page.get_by_text("Stop syncing. Synced data, clients and links are kept.").click()
+    wait_ready(page)
+    expect(button).to_be_disabled()  # nothing chosen yet
+    page.get_by_text(re.compile("^Only ")).first.click()
+    wait_ready(page)
+    expect(button).to_be_enabled()
+    button.click()
+    wait_ready(page)
+    expect(page.get_by_text("Disconnected 1 organisation(s); their data is kept.")).to_be_visible()
+    expect(page.get_by_text("Xero connection: Connected")).to_be_visible()  # the other one

@@ -222,6 +222,7 @@ def handle_callback(
     with session_scope(engine) as s:
         flow = s.get(OAuthFlow, state)
         flow.outcome = result.to_outcome()
+        flow.code_verifier = ""  # used up: the PKCE secret is not kept
     return result
 
 
