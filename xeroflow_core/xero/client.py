@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +28,6 @@ from xeroflow_core.settings import Settings
 from xeroflow_core.xero import parse
 from xeroflow_core.xero.errors import (
     XeroBadRequest,
-    XeroBudgetReserved,
     XeroError,
     XeroForbidden,
     XeroNeedsReconnect,
@@ -41,105 +37,20 @@ from xeroflow_core.xero.errors import (
     XeroUnavailable,
     XeroValidationError,
 )
+from xeroflow_core.xero.governor import Governor, governor_for, reset_governors
+
+__all__ = [
+    "ClientOptions",
+    "Governor",
+    "XeroClient",
+    "governor_for",
+    "new_http",
+    "reset_governors",
+]
 
 log = logging.getLogger("xeroflow.xero")
 
 TRANSIENT_STATUSES = {500, 502, 503, 504}
-
-
-class Governor:
-    """Xero's per-tenant limits, enforced before each call rather than discovered by 429s.
-
-    `clock` and `sleep` are injectable so a test can pace 50,000 invoices against the sandbox's
-    movable clock without waiting real minutes."""
-
-    def __init__(
-        self,
-        *,
-        minute_limit: int = 60,
-        concurrent: int = 5,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.minute_limit = minute_limit
-        self.clock, self.sleep = clock, sleep
-        self._slots = threading.BoundedSemaphore(concurrent)
-        self._lock = threading.Lock()
-        self._starts: deque[float] = deque()
-        self._blocked_until = 0.0
-        self.day_remaining: int | None = None
-        self.minute_remaining: int | None = None
-        self.waited_s = 0.0
-
-    def acquire(self, purpose: str, reserve: int) -> None:
-        """Take a slot for one call, waiting for the minute window; refuse to dig into the
-        daily reserve for background work."""
-        day = self.day_remaining
-        if day is not None and day <= 0:
-            raise XeroRateLimited(
-                "Xero's daily call limit for this organisation is used up",
-                scope="day",
-                retry_after=3600,
-            )
-        if day is not None and purpose != "interactive" and day <= reserve:
-            raise XeroBudgetReserved(
-                f"only {day} calls of today's Xero budget remain; the last {reserve} are "
-                "reserved for interactive work and EOM pushes"
-            )
-        self._slots.acquire()
-        try:
-            while True:
-                with self._lock:
-                    now = self.clock()
-                    while self._starts and self._starts[0] <= now - 60.0:
-                        self._starts.popleft()
-                    wait = self._blocked_until - now
-                    if len(self._starts) >= self.minute_limit:
-                        wait = max(wait, self._starts[0] + 60.0 - now)
-                    if wait <= 0:
-                        self._starts.append(now)
-                        return
-                self.waited_s += wait
-                self.sleep(wait)
-        except BaseException:
-            self._slots.release()
-            raise
-
-    def release(self) -> None:
-        self._slots.release()
-
-    def observe(self, headers: httpx.Headers) -> None:
-        """Read Xero's remaining-budget headers (sent on 429s too)."""
-        day = headers.get("x-daylimit-remaining")
-        minute = headers.get("x-minlimit-remaining")
-        if day is not None and day.strip().isdigit():
-            self.day_remaining = int(day)
-        if minute is not None and minute.strip().isdigit():
-            self.minute_remaining = int(minute)
-
-    def block_for(self, seconds: float) -> None:
-        """A minute 429: nobody starts a call for this tenant until Retry-After has passed."""
-        with self._lock:
-            self._blocked_until = max(self._blocked_until, self.clock() + seconds)
-
-
-_governors: dict[str, Governor] = {}
-_governors_lock = threading.Lock()
-
-
-def governor_for(tenant_id: str) -> Governor:
-    """The process-wide governor of one tenant."""
-    with _governors_lock:
-        gov = _governors.get(tenant_id)
-        if gov is None:
-            gov = _governors[tenant_id] = Governor()
-        return gov
-
-
-def reset_governors() -> None:
-    """Forget every tenant's pacing state (tests that reset the sandbox's limits call this)."""
-    with _governors_lock:
-        _governors.clear()
 
 
 @dataclass
