@@ -276,3 +276,26 @@ def test_keep_alive_also_notices_organisations_gone_from_xero(engine, settings, 
     with session_scope(engine) as s:
         assert s.get(XeroConnection, tenants[1]).status == "removed"
         assert s.get(XeroConnection, tenants[0]).status == "connected"
+
+
+def test_refresh_does_not_ask_for_changed_scopes(engine, settings, sandbox, connected):
+    """An admin adding a scope to XERO_SCOPES must not break refreshes of the existing grant
+    (asking Xero for scopes beyond the grant is an invalid_grant)."""
+    import dataclasses
+
+    wider = dataclasses.replace(settings, xero_scopes=settings.xero_scopes + " accounting.payments")
+    _expire(engine)
+    assert _works(settings, connected, get_access_token(engine, wider, connected))
+
+
+def test_wrong_client_secret_is_a_configuration_error_not_a_dead_grant(engine, settings, connected):
+    import dataclasses
+
+    from xeroflow_core.xero.tokens import XeroAuthError
+
+    wrong = dataclasses.replace(settings, xero_client_secret="not-the-secret")
+    _expire(engine)
+    with pytest.raises(XeroAuthError, match="XERO_CLIENT_SECRET"):
+        get_access_token(engine, wrong, connected)
+    assert _token_row(engine).status == "active"
+    assert _works(settings, connected, get_access_token(engine, settings, connected))

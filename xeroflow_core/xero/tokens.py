@@ -72,11 +72,14 @@ class NeedsReconnect(Exception):  # noqa: N818 - the name says what the user mus
 # --- the token endpoint -----------------------------------------------------------------------
 
 
-def oauth_client(settings: Settings, http: httpx.Client | None = None, **kwargs: Any) -> Any:
+def oauth_client(
+    settings: Settings, http: httpx.Client | None = None, *, scope: bool = True, **kwargs: Any
+) -> Any:
     """authlib's OAuth2Client for Xero's token endpoint (client_secret_basic, PKCE S256).
 
     A test's `http` client lends its transport (a sandbox mounted in-process, or a transport
-    that drops responses); otherwise authlib opens its own connection."""
+    that drops responses); otherwise authlib opens its own connection. Refreshes go without
+    `scope` (scope=False): asking for other scopes than the grant's is an invalid_grant."""
     from authlib.integrations.httpx_client import OAuth2Client
 
     if http is not None:
@@ -85,7 +88,7 @@ def oauth_client(settings: Settings, http: httpx.Client | None = None, **kwargs:
         client_id=settings.xero_client_id,
         client_secret=settings.xero_client_secret,
         token_endpoint_auth_method="client_secret_basic",
-        scope=settings.xero_scopes,
+        scope=settings.xero_scopes if scope else None,
         redirect_uri=settings.xero_redirect_uri,
         code_challenge_method="S256",
         timeout=HTTP_TIMEOUT_S,
@@ -105,13 +108,18 @@ def _post_refresh(settings: Settings, refresh_token: str, http: httpx.Client | N
 
     last = ""
     for attempt in range(REFRESH_ATTEMPTS):
-        client = oauth_client(settings, http)
+        client = oauth_client(settings, http, scope=False)
         try:
             token = client.refresh_token(settings.token_endpoint, refresh_token=refresh_token)
             return dict(token)
         except OAuthError as exc:
-            if exc.error in ("invalid_grant", "unauthorized_client", "invalid_client"):
+            if exc.error in ("invalid_grant", "unauthorized_client"):
                 raise _InvalidGrant(safe_error(exc)) from None
+            if exc.error == "invalid_client":  # our configuration, not the grant: no retry
+                raise XeroAuthError(
+                    "Xero refused XeroFlow's client id or secret (invalid_client): check "
+                    "XERO_CLIENT_ID and XERO_CLIENT_SECRET"
+                ) from None
             last = safe_error(exc)
         except (httpx.TransportError, ValueError) as exc:  # lost response, timeout, bad JSON
             last = safe_error(exc)
