@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 22:14:22.733965
+Create Date: 2026-11-26 22:26:23.180616
 """
 
 from alembic import op
@@ -90,6 +90,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('document_line', schema=None) as batch_op:
         batch_op.create_index('ix_line_document', ['tenant_id', 'document_kind', 'document_id'], unique=False)
+        batch_op.create_index('ix_line_pnl', ['tenant_id', 'document_kind', 'document_id', 'account_code', 'line_amount', 'tax_amount', 'tracking_option_id_1', 'tracking_option_id_2', 'line_item_id'], unique=False)
         batch_op.create_index('ix_line_tracking1', ['tenant_id', 'tracking_option_id_1'], unique=False)
 
     op.create_table('ignored_contact',
@@ -265,6 +266,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('tenant_id', 'invoice_id')
     )
     with op.batch_alter_table('xero_invoice', schema=None) as batch_op:
+        batch_op.create_index('ix_invoice_pnl', ['tenant_id', 'type', 'date', 'status', 'invoice_id', 'contact_id', 'line_amount_types', 'currency_rate'], unique=False)
         batch_op.create_index('ix_invoice_tenant_contact', ['tenant_id', 'contact_id'], unique=False)
         batch_op.create_index('ix_invoice_tenant_reference', ['tenant_id', 'reference'], unique=False)
         batch_op.create_index('ix_invoice_tenant_type_date', ['tenant_id', 'type', 'date'], unique=False)
@@ -581,6 +583,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_invoice_tenant_type_date')
         batch_op.drop_index('ix_invoice_tenant_reference')
         batch_op.drop_index('ix_invoice_tenant_contact')
+        batch_op.drop_index('ix_invoice_pnl')
 
     op.drop_table('xero_invoice')
     op.drop_table('xero_expense_claim')
@@ -611,6 +614,7 @@ def downgrade() -> None:
     op.drop_table('ignored_contact')
     with op.batch_alter_table('document_line', schema=None) as batch_op:
         batch_op.drop_index('ix_line_tracking1')
+        batch_op.drop_index('ix_line_pnl')
         batch_op.drop_index('ix_line_document')
 
     op.drop_table('document_line')

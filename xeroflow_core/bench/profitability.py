@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, text
 
 from xeroflow_core.db import make_engine, migrate
 from xeroflow_core.models import (
@@ -191,6 +191,10 @@ def build(
         ]:  # fmt: skip
             if rows[key]:
                 conn.execute(insert(model), rows[key])
+    # fresh planner statistics, as autovacuum (PostgreSQL) or a long-lived database would have:
+    # without them the planner believes every table holds one row and picks nested loops
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
     bills = sum(1 for r in rows["inv"] if r["type"] == "ACCPAY")
     return {
         "clients": clients,

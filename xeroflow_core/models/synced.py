@@ -109,6 +109,18 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoice_tenant_contact", "tenant_id", "contact_id"),
         Index("ix_invoice_tenant_type_date", "tenant_id", "type", "date"),
         Index("ix_invoice_tenant_reference", "tenant_id", "reference"),
+        # covering index for the profitability figures (range scan by type and date)
+        Index(
+            "ix_invoice_pnl",
+            "tenant_id",
+            "type",
+            "date",
+            "status",
+            "invoice_id",
+            "contact_id",
+            "line_amount_types",
+            "currency_rate",
+        ),
     )
 
     tenant_id: str = Field(primary_key=True, max_length=64)
@@ -200,6 +212,19 @@ class DocumentLine(SQLModel, table=True):
     __table_args__ = (
         Index("ix_line_document", "tenant_id", "document_kind", "document_id"),
         Index("ix_line_tracking1", "tenant_id", "tracking_option_id_1"),
+        # covering index for the profitability figures (lines of a document, no table lookup)
+        Index(
+            "ix_line_pnl",
+            "tenant_id",
+            "document_kind",
+            "document_id",
+            "account_code",
+            "line_amount",
+            "tax_amount",
+            "tracking_option_id_1",
+            "tracking_option_id_2",
+            "line_item_id",
+        ),
     )
 
     tenant_id: str = Field(primary_key=True, max_length=64)
