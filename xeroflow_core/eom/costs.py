@@ -82,10 +82,9 @@ def attributed_costs(s: Session, month: date) -> dict[int, list[Cost]]:
     return out
 
 
-def claimed_elsewhere(s: Session, draft_id: int | None) -> set[tuple[str, str]]:
-    q = select(EomDraftLine.tenant_id, EomDraftLine.source_line_id).where(
-        EomDraftLine.source_line_id.is_not(None)
-    )  # type: ignore[union-attr]
-    if draft_id is not None:
-        q = q.where(EomDraftLine.draft_id != draft_id)
-    return {(t, x) for t, x in s.exec(q)}
+def claims(s: Session) -> dict[tuple[str, str], int]:
+    """Every rebilled cost line -> the draft whose line bills it (read once per generation)."""
+    q = select(EomDraftLine.tenant_id, EomDraftLine.source_line_id, EomDraftLine.draft_id).where(
+        EomDraftLine.source_line_id.is_not(None)  # type: ignore[union-attr]
+    )
+    return {(t, x): d for t, x, d in s.exec(q)}

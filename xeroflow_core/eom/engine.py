@@ -30,8 +30,9 @@ from xeroflow_core.eom.billing import (
     render,
 )
 from xeroflow_core.eom.billing_data import LinkedContact, linked_contacts
-from xeroflow_core.eom.costs import Cost, attributed_costs, claimed_elsewhere
+from xeroflow_core.eom.costs import Cost, attributed_costs, claims
 from xeroflow_core.eom.pricing import (
+    Ledger,
     dedupe,
     existing_lines,
     idempotency_key,
@@ -100,9 +101,10 @@ def generate(
         for it in s.exec(select(BillingItem).where(BillingItem.active)):
             items[it.client_id].append(it)
         costs = attributed_costs(s, first)
+        ledger, claimed = Ledger(s), claims(s)
         for client in list(clients):
             outcome = _client_draft(
-                s, client, profiles.get(client.id), items.get(client.id, []),
+                s, ledger, claimed, client, profiles.get(client.id), items.get(client.id, []),
                 costs.get(client.id, []), first, tenant_id, rounding,
             )  # fmt: skip
             if outcome is not None:
@@ -115,9 +117,8 @@ def generate(
 
 
 def _pick_contact(
-    s: Session, client_id: int, profile: BillingProfile
+    links: list[LinkedContact], profile: BillingProfile
 ) -> tuple[LinkedContact | None, str | None]:
-    links = linked_contacts(s, client_id)
     if profile.contact_id:
         chosen = next(
             (c for c in links if c.contact_id == profile.contact_id and (not profile.tenant_id or c.tenant_id == profile.tenant_id)),
@@ -138,6 +139,8 @@ def _pick_contact(
 
 def _client_draft(
     s: Session,
+    ledger: Ledger,
+    claimed: dict[tuple[str, str], int],
     client: Client,
     profile: BillingProfile | None,
     items: list[BillingItem],
@@ -157,7 +160,8 @@ def _client_draft(
         return None  # no billing data: nothing to invoice
     problems: list[str] = []
     warnings: list[str] = []
-    contact, why = _pick_contact(s, client.id, profile)
+    links = linked_contacts(s, client.id)
+    contact, why = _pick_contact(links, profile)
     if why:
         problems.append(why)
     tenant = contact.tenant_id if contact else (profile.tenant_id or "")
@@ -194,7 +198,7 @@ def _client_draft(
     synced = s.exec(
         select(Invoice).where(Invoice.tenant_id == tenant, Invoice.type == "ACCREC", Invoice.reference == reference)
     ).first() if tenant else None  # fmt: skip
-    ours = {c.contact_id for c in linked_contacts(s, client.id) if c.tenant_id == tenant}
+    ours = {c.contact_id for c in links if c.tenant_id == tenant}
     if synced is not None and synced.contact_id not in ours:
         problems.append(
             f"Xero already has invoice {synced.invoice_number} with reference {reference} for "
@@ -223,11 +227,9 @@ def _client_draft(
         return ClientOutcome(client.id, client.name, "adopted", draft.id)
 
     # lines a person edited or added are kept; they replace what their fee or cost would give
-    kept = [
-        ln
-        for ln in (existing_lines(s, existing.id) if existing else [])
-        if ln.edited or ln.source == "manual"
-    ]
+    old_lines = existing_lines(s, existing.id) if existing else []
+    before = _fingerprint(existing, old_lines) if existing else None
+    kept = [ln for ln in old_lines if ln.edited or ln.source == "manual"]
     kept_items = {ln.billing_item_id for ln in kept if ln.billing_item_id is not None}
     kept_costs = {ln.source_line_id for ln in kept if ln.source_line_id is not None}
     specs: list[LineSpec] = []
@@ -245,9 +247,9 @@ def _client_draft(
             continue
         if spec is not None and it.id not in kept_items:
             specs.append(spec)
-    claimed = claimed_elsewhere(s, existing.id if existing else None)
     for cost in costs:
-        if cost.tenant_id != tenant or (cost.tenant_id, cost.line_item_id) in claimed:
+        owner = claimed.get((cost.tenant_id, cost.line_item_id))
+        if cost.tenant_id != tenant or (owner is not None and owner != (existing and existing.id)):
             continue
         if cost.line_item_id in kept_costs:
             continue
@@ -269,7 +271,7 @@ def _client_draft(
     if costs and org and currency and currency != org.base_currency:
         warnings.append(f"rebilled costs are in {org.base_currency}; the invoice is in {currency}")
 
-    lines = priced_lines(s, tenant, specs, kept, profile.line_amount_types, rounding, problems)
+    lines = priced_lines(ledger, tenant, specs, kept, profile.line_amount_types, rounding, problems)
     totals = document_totals(
         ((ln.line_amount, ln.tax_amount) for ln in lines), profile.line_amount_types
     )
@@ -280,7 +282,6 @@ def _client_draft(
     draft = existing or EomDraft(
         client_id=client.id, month=month, invoice_date=inv_date, reference=reference
     )
-    before = _fingerprint(draft, existing_lines(s, draft.id) if existing else [])
     draft.tenant_id, draft.contact_id = tenant, contact.contact_id if contact else ""
     draft.invoice_date, draft.reference, draft.currency_code = inv_date, reference, currency
     draft.due_date = due_date(inv_date, profile.terms_type, profile.terms_value)
@@ -291,13 +292,15 @@ def _client_draft(
     s.add(draft)
     s.flush()
     if existing is not None:
-        for ln in existing_lines(s, draft.id):
+        for ln in old_lines:
             if not (ln.edited or ln.source == "manual"):
                 s.delete(ln)
         s.flush()
     for pos, ln in enumerate(lines):
         ln.draft_id, ln.position = draft.id, pos
         s.add(ln)
+        if ln.source_line_id:
+            claimed[(ln.tenant_id or "", ln.source_line_id)] = int(draft.id or 0)
     s.flush()
     after = _fingerprint(draft, lines)
     if existing is None:

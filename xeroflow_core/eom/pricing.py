@@ -39,8 +39,40 @@ def existing_lines(s: Session, draft_id: int | None) -> list[EomDraftLine]:
     )
 
 
+class Ledger:
+    """The synced accounts and tax rates of each organisation, read once per generation."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+        self._accounts: dict[str, dict[str, Account]] = {}
+        self._taxes: dict[str, dict[str, TaxRate]] = {}
+
+    def account(self, tenant: str, code: str) -> Account | None:
+        if not tenant or not code:
+            return None
+        if tenant not in self._accounts:
+            rows = self.s.exec(select(Account).where(Account.tenant_id == tenant)).all()
+            # an active account wins over an archived one with the same code
+            self._accounts[tenant] = {
+                a.code: a for a in sorted(rows, key=lambda a: a.status == "ACTIVE")
+            }
+        return self._accounts[tenant].get(code)
+
+    def tax(self, tenant: str, tax_type: str) -> TaxRate | None:
+        if not tenant or not tax_type:
+            return None
+        if tenant not in self._taxes:
+            rows = self.s.exec(select(TaxRate).where(TaxRate.tenant_id == tenant)).all()
+            self._taxes[tenant] = {t.tax_type: t for t in rows}
+        return self._taxes[tenant].get(tax_type)
+
+    def rate(self, tenant: str, tax_type: str) -> Decimal:
+        tax = self.tax(tenant, tax_type)
+        return tax.effective_rate if tax is not None else ZERO
+
+
 def priced_lines(
-    s: Session, tenant: str, specs: list[LineSpec], kept: list[EomDraftLine], lat: str,
+    ledger: Ledger, tenant: str, specs: list[LineSpec], kept: list[EomDraftLine], lat: str,
     rounding: str, problems: list[str],
 ) -> list[EomDraftLine]:  # fmt: skip
     """Validate account codes and tax types against the synced ledger; price each line the way
@@ -55,19 +87,19 @@ def priced_lines(
         for sp in specs
     ] + kept  # fmt: skip
     for ln in rows:
-        check_line(s, tenant, ln, problems)
-        rate = tax_rate(s, tenant, ln.tax_type)
+        check_line(ledger, tenant, ln, problems)
+        rate = ledger.rate(tenant, ln.tax_type)
         ln.line_amount = line_amount(ln.quantity, ln.unit_amount, rounding)
         ln.tax_amount = line_tax(ln.line_amount, rate, lat, rounding)
         out.append(ln)
     return out
 
 
-def check_line(s: Session, tenant: str, ln: EomDraftLine, problems: list[str]) -> None:
+def check_line(ledger: Ledger, tenant: str, ln: EomDraftLine, problems: list[str]) -> None:
     """Refuse locally what Xero would refuse: unknown, archived or non-revenue account; unknown
     tax type or one that cannot be used on sales. Fills the tax type from the account if empty."""
     label = f"line '{ln.description[:40]}'"
-    account = s.exec(select(Account).where(Account.tenant_id == tenant, Account.code == ln.account_code)).first() if tenant else None  # fmt: skip
+    account = ledger.account(tenant, ln.account_code)
     if not ln.account_code:
         problems.append(f"{label}: no account code")
     elif account is None:
@@ -83,28 +115,24 @@ def check_line(s: Session, tenant: str, ln: EomDraftLine, problems: list[str]) -
     if not ln.tax_type:
         problems.append(f"{label}: no tax type")
         return
-    tax = s.get(TaxRate, (tenant, ln.tax_type)) if tenant else None
+    tax = ledger.tax(tenant, ln.tax_type)
     if tax is None:
         problems.append(f"{label}: tax type {ln.tax_type} is unknown in the organisation")
     elif tax.status != "ACTIVE" or not tax.can_apply_to_revenue:
         problems.append(f"{label}: tax type {ln.tax_type} cannot be used on sales")
 
 
-def tax_rate(s: Session, tenant: str, tax_type: str) -> Decimal:
-    tax = s.get(TaxRate, (tenant, tax_type)) if tenant and tax_type else None
-    return tax.effective_rate if tax is not None else ZERO
-
-
 def reprice(s: Session, draft: EomDraft, rounding: str = "half_up") -> None:
     """Recompute a draft's lines, totals and problems after a person's edit (review.py)."""
     lines = existing_lines(s, draft.id)
+    ledger = Ledger(s)
     problems = [p for p in draft.problems if not p.startswith(("line ", "zero-value"))]
     for ln in lines:
-        check_line(s, draft.tenant_id, ln, problems)
+        check_line(ledger, draft.tenant_id, ln, problems)
         ln.line_amount = line_amount(ln.quantity, ln.unit_amount, rounding)
         ln.tax_amount = line_tax(
             ln.line_amount,
-            tax_rate(s, draft.tenant_id, ln.tax_type),
+            ledger.rate(draft.tenant_id, ln.tax_type),
             draft.line_amount_types,
             rounding,
         )
