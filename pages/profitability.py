@@ -9,6 +9,7 @@ from xeroflow_core import profitability as pf
 from xeroflow_core import reports
 from xeroflow_core.money import fmt_money, round_money
 from xeroflow_core.profitability import charts, figures
+from xeroflow_core.profitability.definitions import DEFINITIONS
 from xeroflow_core.profitability.reconcile import reconcile
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
@@ -18,31 +19,9 @@ actor = require_page("profitability")
 engine = get_engine()
 state = st.session_state
 
-HELP = """
-**Revenue**: sales invoices (ACCREC) in AUTHORISED or PAID status dated in the period, ex-tax
-(for tax-inclusive lines, the line amount less its tax), less sales credit notes. A client's
-revenue comes from the Xero contacts linked to it; revenue of contacts linked to no client is
-shown as **Unmatched revenue**.
-
-**Direct costs**: bill (ACCPAY) lines and expense-claim receipt lines on direct-cost accounts
-(Xero account type *Direct Costs*), ex-tax, less purchase credit notes. A line belongs to a client
-by its tracking option mapped to the client, else by its supplier mapped to the client, else it
-is shown as **Unattributed costs**.
-
-**Gross profit** = revenue - direct costs. **Margin** = gross profit / revenue (none when there
-is no revenue). Drafts, submitted, voided and deleted documents never count. Foreign-currency
-documents are converted with their own currency rate (base = amount / rate, per line, to the
-cent, as Xero does). Organisations with different base currencies are never added together.
-
-**Gross profit here is before people costs.** Xero keeps salaries in overheads, so an 85% margin
-means the client's direct costs are low, not that the client is profitable once the team's time
-is paid. Every figure can be traced: the drill-down lists the lines behind it and the rule that
-put each one there.
-"""
-
 st.title("Profitability")
 with st.expander("How these figures are made"):
-    st.markdown(HELP)
+    st.markdown(DEFINITIONS)
 
 orgs = pf.organisations(engine)
 if not orgs:
