@@ -76,3 +76,18 @@ def fee(engine: Engine, client_id: int, amount: str, **fields: object) -> int:
 
 
 OCT = date(2026, 10, 1)
+
+
+def stale_fee(engine: Engine, client_id: int, amount: str, **fields: object) -> int:
+    """A fee whose account or tax type went bad in Xero after it was entered (written directly,
+    since the billing editor refuses such values today)."""
+    from xeroflow_core.models.eom import BillingItem
+
+    fields.setdefault("description", "Retainer - {month} {year}")
+    fields.setdefault("account_code", "200")
+    fields.setdefault("tax_type", "OUTPUT2")
+    with session_scope(engine) as s:
+        item = BillingItem(client_id=client_id, unit_amount=Decimal(amount), **fields)
+        s.add(item)
+        s.flush()
+        return int(item.id or 0)

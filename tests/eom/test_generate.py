@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 from sqlmodel import func, select
 
-from tests.eom.builders import ADMIN, OCT, PARTNER, STAFF, client, fee, ledger
+from tests.eom.builders import ADMIN, OCT, PARTNER, STAFF, client, fee, ledger, stale_fee
 from tests.support.factories import TENANT, contact, invoice, new_id
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import billing_data, review
@@ -109,12 +109,12 @@ def test_problems_are_reported_per_client_never_raised(engine) -> None:
     archived, _ = client(engine, "Archived", contact_status="ARCHIVED")
     fee(engine, archived, "100.00")
     badacc, _ = client(engine, "Accounts")
-    fee(engine, badacc, "100.00", account_code="299")
-    fee(engine, badacc, "100.00", account_code="400")
-    fee(engine, badacc, "100.00", account_code="999")
+    stale_fee(engine, badacc, "100.00", account_code="299")
+    stale_fee(engine, badacc, "100.00", account_code="400")
+    stale_fee(engine, badacc, "100.00", account_code="999")
     badtax, _ = client(engine, "Taxes")
-    fee(engine, badtax, "100.00", tax_type="GST")
-    fee(engine, badtax, "100.00", tax_type="INPUT2")
+    stale_fee(engine, badtax, "100.00", tax_type="GST")
+    stale_fee(engine, badtax, "100.00", tax_type="INPUT2")
     zero, _ = client(engine, "Zero")
     fee(engine, zero, "0.00")
     result = generate(engine, ADMIN, OCT)
@@ -257,6 +257,12 @@ def test_bad_billing_data_is_refused_clearly(engine) -> None:
         fee(engine, acme, "1.00", kind="one_off")
     with pytest.raises(billing_data.BillingRuleError, match="YYYY-MM"):
         billing_data.save_profile(engine, ADMIN, acme, reference_pattern="XF-{client}")
+    with pytest.raises(billing_data.BillingRuleError, match="299 is not an active revenue"):
+        fee(engine, acme, "1.00", account_code="299")
+    with pytest.raises(billing_data.BillingRuleError, match="400 is not an active revenue"):
+        fee(engine, acme, "1.00", account_code="400")
+    with pytest.raises(billing_data.BillingRuleError, match="INPUT2 cannot be used on sales"):
+        fee(engine, acme, "1.00", tax_type="INPUT2")
     with pytest.raises(billing_data.BillingRuleError, match="end date is before"):
         fee(engine, acme, "1.00", start_date=date(2026, 10, 5), end_date=date(2026, 10, 1))
     assert billing_data.list_items(engine, acme) == []

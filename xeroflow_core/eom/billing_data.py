@@ -196,6 +196,29 @@ def _check_item(values: dict, partial: bool = False) -> dict:
     return clean
 
 
+def _check_ledger(s: Session, client_id: int, account_code: str, tax_type: str) -> None:
+    """Refuse an account that is not an active revenue account, or a tax type that cannot be
+    used on sales, in the client's organisations (when their ledger has been synced)."""
+    tenants = {c.tenant_id for c in linked_contacts(s, client_id)}
+    profile = s.get(BillingProfile, client_id)
+    if profile and profile.tenant_id:
+        tenants = {profile.tenant_id}
+    if not tenants:
+        return
+    accounts = s.exec(select(Account).where(Account.tenant_id.in_(tenants))).all()  # type: ignore[attr-defined]
+    if account_code and accounts:
+        ok = [a for a in accounts if a.code == account_code and a.status == "ACTIVE"
+              and a.type in REVENUE_ACCOUNT_TYPES]  # fmt: skip
+        if not ok:
+            raise BillingRuleError(f"account {account_code} is not an active revenue account")
+    taxes = s.exec(select(TaxRate).where(TaxRate.tenant_id.in_(tenants))).all()  # type: ignore[attr-defined]
+    if tax_type and taxes:
+        ok_tax = [t for t in taxes if t.tax_type == tax_type and t.status == "ACTIVE"
+                  and t.can_apply_to_revenue]  # fmt: skip
+        if not ok_tax:
+            raise BillingRuleError(f"tax type {tax_type} cannot be used on sales")
+
+
 def add_item(engine: Engine, actor: Actor, client_id: int, **values: object) -> BillingItem:
     """Add a fee to a client's billing data."""
     require(actor, "edit_clients")
@@ -203,6 +226,9 @@ def add_item(engine: Engine, actor: Actor, client_id: int, **values: object) -> 
     with session_scope(engine) as s:
         if s.get(Client, client_id) is None:
             raise BillingRuleError(f"client {client_id} does not exist")
+        _check_ledger(
+            s, client_id, str(clean.get("account_code") or ""), str(clean.get("tax_type") or "")
+        )
         item = BillingItem(client_id=client_id, created_by=actor.username, **clean)
         s.add(item)
         s.flush()
@@ -219,6 +245,8 @@ def update_item(engine: Engine, actor: Actor, item_id: int, **values: object) ->
             raise BillingRuleError(f"billing item {item_id} does not exist")
         for k, v in clean.items():
             setattr(item, k, v)
+        if "account_code" in clean or "tax_type" in clean:
+            _check_ledger(s, item.client_id, item.account_code, item.tax_type)
         if item.end_date and item.start_date and item.end_date < item.start_date:
             raise BillingRuleError("the end date is before the start date")
         s.add(item)
