@@ -219,13 +219,12 @@ def push_draft(
         if draft is None:
             return result
         look_first = draft.uncertain or draft.state == "pushing"
-        body, key, ref = (
-            invoice_body(draft, existing_lines(s, draft.id)),
-            draft.idempotency_key,
-            draft.reference,
-        )
     if not _claim(engine, draft_id, stale_after):
         return result  # pushed, failed, edited or being pushed by someone else meanwhile
+    with session_scope(engine) as s:  # read after the claim: nobody can edit a 'pushing' draft
+        draft = s.get(EomDraft, draft_id)
+        body = invoice_body(draft, existing_lines(s, draft.id))
+        key, ref = draft.idempotency_key, draft.reference
     last = ""
     for n in range(attempts):
         try:
