@@ -195,3 +195,20 @@ def test_single_organisation_reconnected_after_a_disconnect_syncs_again(engine, 
     result = connect_sandbox_result(engine, settings, tenant_names=[name])
     assert result.ok and not result.needs_choice
     assert [c.tenant_id for c in active_tenants(engine)] == [tenant]
+
+
+def test_consent_by_another_xero_user_retires_the_old_authorisation(engine, settings, sandbox):
+    """Reconnecting with a different Xero user moves the organisations to the new consent; the
+    old authorisation (here dead: needs reconnect) no longer colours the page nor is refreshed."""
+    from xeroflow_core.xero.tokens import encrypt_token
+
+    with session_scope(engine) as s:
+        s.add(XeroToken(xero_userid="someone-else", status="needs_reconnect",
+                        status_reason="invalid_grant", encrypted_token=encrypt_token(settings, {"refresh_token": "x"})))  # fmt: skip
+    connect_sandbox(engine, settings)
+    view = overview(engine)
+    assert view.state == "connected" and view.reasons == []
+    with session_scope(engine) as s:
+        old = s.exec(select(XeroToken).where(XeroToken.xero_userid == "someone-else")).one()
+        assert old.status == "revoked"
+        assert decrypt_token(settings, old.encrypted_token) == {}

@@ -369,7 +369,12 @@ def overview(engine: Engine) -> ConnectionOverview:
     syncs = last_sync_times(engine)
     with session_scope(engine) as s:
         conns = list(s.exec(select(XeroConnection).order_by(XeroConnection.tenant_name)))
-        tokens = list(s.exec(select(XeroToken).where(XeroToken.status != "revoked")))
+        # only authorisations that organisations still use: one replaced by another Xero
+        # user's consent must not colour the page
+        live = {
+            c.token_id for c in conns if c.status in ("connected", "read_only", "needs_reconnect")
+        }
+        tokens = [t for t in s.exec(select(XeroToken)) if t.id in live]
     orgs = [
         OrganisationView(
             c.tenant_id, c.tenant_name, c.tenant_type, c.status, STATE_LABELS.get(c.status, c.status),
@@ -378,7 +383,7 @@ def overview(engine: Engine) -> ConnectionOverview:
         for c in conns
     ]  # fmt: skip
     statuses = {o.status for o in orgs}
-    if "needs_reconnect" in statuses or any(t.status == "needs_reconnect" for t in tokens):
+    if "needs_reconnect" in statuses:
         state = "needs_reconnect"
     elif "read_only" in statuses:
         state = "read_only"

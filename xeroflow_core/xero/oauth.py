@@ -24,7 +24,7 @@ from sqlmodel import select
 from xeroflow_core import audit
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.core import utcnow
-from xeroflow_core.models.xero import OAuthFlow, XeroToken
+from xeroflow_core.models.xero import OAuthFlow, XeroConnection, XeroToken
 from xeroflow_core.settings import Settings
 from xeroflow_core.users import Actor, require
 from xeroflow_core.xero.connections import (
@@ -226,6 +226,21 @@ def handle_callback(
     return result
 
 
+def _retire_unused_tokens(session: Any, settings: Settings, keep_id: int) -> None:
+    """Authorisations no organisation uses any more (every tenant moved to another Xero
+    user's consent) are dropped here: never refreshed again, their tokens erased."""
+    used = {
+        c.token_id
+        for c in session.exec(select(XeroConnection))
+        if c.status in ("connected", "read_only", "needs_reconnect")
+    }
+    for tok in session.exec(select(XeroToken).where(XeroToken.status != "revoked")):
+        if tok.id != keep_id and tok.id not in used:
+            tok.status, tok.status_reason = "revoked", "replaced by another Xero user's consent"
+            tok.encrypted_token = encrypt_token(settings, {})
+            tok.access_expires_at, tok.updated_at = None, utcnow()
+
+
 def _finish(
     engine: Engine,
     settings: Settings,
@@ -295,6 +310,7 @@ def _finish(
         s.flush()
         tenant_ids, new = store_connections(s, int(row.id), rows, choose_single=True)
         gone = mark_missing(s, int(row.id), {str(r.get("tenantId") or "").lower() for r in every})
+        _retire_unused_tokens(s, settings, int(row.id))
         audit.record(s, actor, "xero.connected", ",".join(tenant_ids), new=new, removed=gone,
                      scopes=row.scopes)  # fmt: skip
     chosen_by_itself = len(tenant_ids) == 1 and bool(new)  # see store_connections
