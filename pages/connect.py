@@ -11,8 +11,9 @@ import streamlit as st
 
 from xeroflow_core.ui.guard import allowed, require_page
 from xeroflow_core.ui.resources import get_engine, settings
-from xeroflow_core.xero.connections import choose_organisations, disconnect, overview
+from xeroflow_core.xero.connections import choose_organisations, disconnect
 from xeroflow_core.xero.oauth import handle_callback, start_authorization
+from xeroflow_core.xero.overview import overview
 from xeroflow_core.xero.tokens import XeroAuthError
 
 actor = require_page("connect")

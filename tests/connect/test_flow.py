@@ -15,13 +15,13 @@ from xeroflow_core.db import session_scope
 from xeroflow_core.models import AuditLog, OAuthFlow, XeroConnection, XeroToken
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.users import Actor, PermissionDenied
-from xeroflow_core.xero.connections import overview
 from xeroflow_core.xero.oauth import (
     active_tenants,
     choose_organisations,
     handle_callback,
     start_authorization,
 )
+from xeroflow_core.xero.overview import overview
 from xeroflow_core.xero.tokens import get_access_token
 
 ADMIN = Actor("admin", "admin")

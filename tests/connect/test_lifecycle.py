@@ -12,8 +12,9 @@ from xeroflow_core import audit
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import Client, ClientContactLink, XeroConnection, XeroToken
 from xeroflow_core.users import Actor, PermissionDenied
-from xeroflow_core.xero.connections import overview, refresh_connections
+from xeroflow_core.xero.connections import refresh_connections
 from xeroflow_core.xero.oauth import active_tenants, disconnect
+from xeroflow_core.xero.overview import overview
 from xeroflow_core.xero.tokens import NeedsReconnect, decrypt_token, get_access_token
 
 ADMIN = Actor("admin", "admin")
