@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from xeroflow_core.models import ClientContactLink, ClientSupplier, DocumentLine
@@ -59,19 +59,36 @@ def existing_keys(conn: Connection, table: Table, tenant_id: str, key: str, ids:
 
 
 def store_rows(
-    conn: Connection, table: Table, tenant_id: str, key: str, rows: list[dict], **kw: Any
+    conn: Connection,
+    table: Table,
+    tenant_id: str,
+    key: str,
+    rows: list[dict],
+    keep: Iterable[str] = (),
 ) -> set:
-    """Upsert a page: rows new to us go in with a plain executemany INSERT (the initial sync's
-    case, as cheap as it gets), rows we hold already are upserted. Returns the existing keys.
-    Safe because the tenant's lease makes this process the only writer of its synced rows."""
+    """Upsert a page; returns the keys we held before (whose old lines need replacing).
+
+    PostgreSQL: one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING key, (xmax = 0)` tells which
+    rows were new. SQLite: one indexed SELECT finds the known keys, rows new to us go in with a
+    plain executemany INSERT (the initial sync's case) and only known rows are upserted. Safe
+    because the tenant's lease makes this process the only writer of its synced rows."""
     if not rows:
         return set()
+    if conn.dialect.name == "postgresql":
+        keys = [c.name for c in table.primary_key.columns]
+        keep = set(keep)
+        stmt = postgresql.insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=keys,
+            set_={c: stmt.excluded[c] for c in rows[0] if c not in keys and c not in keep},
+        ).returning(table.c[key], literal_column("(xmax = 0)"))
+        return {r[0] for r in conn.execute(stmt, rows) if not r[1]}
     known = existing_keys(conn, table, tenant_id, key, [r[key] for r in rows])
     fresh = [r for r in rows if r[key] not in known]
     if fresh:
         conn.execute(insert(table), fresh)
     if known:
-        upsert(conn, table, [r for r in rows if r[key] in known], **kw)
+        upsert(conn, table, [r for r in rows if r[key] in known], keep=keep)
     return known
 
 
