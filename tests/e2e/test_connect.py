@@ -71,7 +71,7 @@ def test_admin_connects_through_the_consent_page(
     wait_ready(page)
     page.wait_for_timeout(1500)  # the login cookie's extra rerun
     wait_ready(page)
-    expect(page.get_by_text("Connected to Xero:")).to_be_visible()
+    expect(page.get_by_text("Connected to Xero:")).to_be_visible(timeout=20_000)
     expect(page.get_by_text("Xero connection: Connected")).to_be_visible()
     assert "code=" not in page.url and "state=" not in page.url
     table = page.get_by_test_id("stDataFrame")
@@ -115,7 +115,7 @@ def test_admin_cancelling_on_xero_is_told_so(
     wait_ready(page)
     page.wait_for_timeout(1500)  # the login cookie's extra rerun
     wait_ready(page)
-    expect(page.get_by_text("You cancelled on Xero's page")).to_be_visible()
+    expect(page.get_by_text("You cancelled on Xero's page")).to_be_visible(timeout=20_000)
     expect(page.get_by_text("Xero connection: Connected")).to_be_visible()
 
 
