@@ -24,11 +24,15 @@ DEMO_CLIENT_ID = "xeroflow-demo"
 DEMO_CLIENT_SECRET = "xeroflow-demo-secret"
 
 # Granular scopes: apps created since 2 March 2026 may only ask for these. Never payroll.
+# Classic expense claims need `accounting.classicexpenses.read`, which Xero keeps for legacy
+# apps only: asking for it on a new app can fail the whole consent, so it is opt-in
+# (XERO_SCOPES) for real Xero, and on by default against the sandbox so the demo shows claims.
 GRANULAR_SCOPES = (
     "openid profile email offline_access "
     "accounting.settings.read accounting.contacts.read accounting.invoices "
-    "accounting.reports.profitandloss.read accounting.classicexpenses"
+    "accounting.reports.profitandloss.read"
 )
+CLASSIC_EXPENSES_SCOPE = "accounting.classicexpenses.read"
 # Broad scopes for Xero apps created before March 2026 (deprecated by Xero in September 2027).
 BROAD_SCOPES = (
     "openid profile email offline_access "
@@ -167,7 +171,12 @@ def load_settings() -> Settings:
         xero_client_secret=_get("XERO_CLIENT_SECRET", s, DEMO_CLIENT_SECRET if demo else "") or "",
         xero_redirect_uri=_get("XERO_REDIRECT_URI", s, Settings.xero_redirect_uri)
         or Settings.xero_redirect_uri,
-        xero_scopes=" ".join((_get("XERO_SCOPES", s, GRANULAR_SCOPES) or "").split()),
+        xero_scopes=" ".join(
+            (
+                _get("XERO_SCOPES", s)
+                or (f"{GRANULAR_SCOPES} {CLASSIC_EXPENSES_SCOPE}" if demo else GRANULAR_SCOPES)
+            ).split()
+        ),
         xero_login_url=(_get("XERO_LOGIN_URL", s, xero_default["login"]) or "").rstrip("/"),
         xero_identity_url=(_get("XERO_IDENTITY_URL", s, xero_default["identity"]) or "").rstrip(
             "/"

@@ -97,7 +97,7 @@ def test_demo_defaults_point_at_the_sandbox(clean_env) -> None:
     assert s.is_sqlite and s.database_url.endswith("data/xeroflow.db")
     assert s.token_endpoint == "http://127.0.0.1:8765/connect/token"
     assert s.accounting_url == "http://127.0.0.1:8765/api.xro/2.0"
-    assert s.xero_scopes == " ".join(GRANULAR_SCOPES.split())
+    assert s.xero_scopes.split() == GRANULAR_SCOPES.split() + ["accounting.classicexpenses.read"]
     assert "payroll" not in s.xero_scopes
 
 
@@ -109,6 +109,7 @@ def test_a_real_client_id_talks_to_real_xero(clean_env) -> None:
     assert s.authorize_endpoint == "https://login.xero.com/identity/connect/authorize"
     assert s.token_endpoint == "https://identity.xero.com/connect/token"
     assert s.connections_url == "https://api.xero.com/connections"
+    assert s.xero_scopes.split() == GRANULAR_SCOPES.split()  # no legacy-only scope by default
 
 
 def test_database_url_switches_to_postgres(clean_env) -> None:
