@@ -251,7 +251,7 @@ class XeroClient:
                     )
                 if not refreshed:
                     refreshed = True
-                    self._token(force=True)
+                    self._token(force=True, rejected=token)
                     continue
                 raise XeroUnauthorized(
                     f"Xero refused the access token for {path}",
@@ -308,21 +308,20 @@ class XeroClient:
             f"Xero answered {status} to {path}", status=status, xero_message=_text(response)
         )
 
-    def _token(self, *, force: bool) -> str:
+    def _token(self, *, force: bool, rejected: str | None = None) -> str:
+        """The tenant's access token; `force` refreshes (single-flight) unless another caller
+        already replaced the `rejected` one."""
         from xeroflow_core.xero import tokens
 
         try:
             if force:
-                force_refresh = getattr(tokens, "force_refresh", None)
-                if force_refresh is not None:
-                    return str(
-                        force_refresh(self.engine, self.settings, self.tenant_id, http=self.http)
-                    )
-                token_id = tokens._token_id_for(self.engine, self.tenant_id)  # noqa: SLF001
-                token = tokens._refresh_single_flight(  # noqa: SLF001
-                    self.engine, self.settings, token_id, force=True, http=self.http
+                return tokens.force_refresh(
+                    self.engine,
+                    self.settings,
+                    self.tenant_id,
+                    rejected_token=rejected,
+                    http=self.http,
                 )
-                return str(token["access_token"])
             return tokens.get_access_token(
                 self.engine, self.settings, self.tenant_id, http=self.http
             )
