@@ -167,6 +167,15 @@ class ResourceReader:
         self.result.seconds = time.perf_counter() - t0
         return self.result
 
+    def _empty(self) -> bool:
+        """Whether we hold no row of this resource for the tenant yet."""
+        from sqlalchemy import select
+
+        t = self.res.table
+        with self.engine.connect() as conn:
+            q = select(t.c.tenant_id).where(t.c.tenant_id == self.tenant_id).limit(1)
+            return conn.execute(q).first() is None
+
     def check_interrupted(self, since: datetime | None) -> None:
         """An earlier read died mid-way. If a record changed while it paged, one record may have
         slid onto a page it had already read; compare Xero's count since where that read
@@ -205,7 +214,9 @@ class ResourceReader:
         `origin` is where the (possibly resumed) read began, recorded while it is open."""
         ims = _second(start)
         cursor = start
-        page, seen = 1, set()
+        page, seen = 1, self.ctx.seen
+        seen.clear()
+        self.ctx.fresh = self._empty()
         served: list[tuple[datetime | None, datetime | None]] = []  # (served at, last updated)
         moved_at: datetime | None = None
         pagination: dict[str, Any] = {}
@@ -244,6 +255,7 @@ class ResourceReader:
 
     def keyset(self, start: datetime | None) -> None:
         """Keyset paging: If-Modified-Since = the last second read, page 1 again."""
+        self.ctx.fresh = False  # re-reads overlap what this run stored: ask the database
         ims, page, cursor = _second(start), 1, start
         while True:
             body = self.fetch(ims, page)

@@ -41,6 +41,14 @@ class PageContext:
     tenant_id: str
     options_by_name: dict[tuple[str, str], str] | None = None
     merges: list[dict] = field(default_factory=list)
+    # First read into an empty table: the only rows we hold are those this read stored (`seen`),
+    # so "which rows are new" needs no query (the lease makes us the only writer).
+    fresh: bool = False
+    seen: set[str] = field(default_factory=set)
+
+    def known(self, keys: list[str]) -> set[str] | None:
+        """Keys we already hold, when that is known without asking the database."""
+        return {k for k in keys if k in self.seen} if self.fresh else None
 
     def option_of(self, conn: Connection) -> Callable[[str, str], str | None]:
         if self.options_by_name is None:
@@ -126,7 +134,14 @@ def store_tracking(conn: Connection, ctx: PageContext, items: list[dict]) -> lis
 
 def store_contacts(conn: Connection, ctx: PageContext, items: list[dict]) -> list:
     rows = [parse.contact(ctx.tenant_id, c) for c in items]
-    store_rows(conn, Contact.__table__, ctx.tenant_id, "contact_id", rows)
+    store_rows(
+        conn,
+        Contact.__table__,
+        ctx.tenant_id,
+        "contact_id",
+        rows,
+        known=ctx.known([r["contact_id"] for r in rows]),
+    )
     merges = {r["contact_id"]: r["merged_to_contact_id"] for r in rows if r["merged_to_contact_id"]}
     if merges:
         ctx.merges.extend(follow_merges(conn, ctx.tenant_id, merges))
@@ -144,7 +159,9 @@ def _documents(
     kind: str,
 ) -> list:
     rows = [to_row(ctx.tenant_id, d) for d in items]
-    known = store_rows(conn, table, ctx.tenant_id, key, rows)
+    known = store_rows(
+        conn, table, ctx.tenant_id, key, rows, known=ctx.known([r[key] for r in rows])
+    )
     with_lines = [d for d in items if "LineItems" in d]
     if with_lines:
         option_of = ctx.option_of(conn)

@@ -65,8 +65,10 @@ def store_rows(
     key: str,
     rows: list[dict],
     keep: Iterable[str] = (),
+    known: set | None = None,
 ) -> set:
     """Upsert a page; returns the keys we held before (whose old lines need replacing).
+    `known`, when the caller knows it (a first read into an empty table), skips the lookup.
 
     PostgreSQL: one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING key, (xmax = 0)` tells which
     rows were new. SQLite: one indexed SELECT finds the known keys, rows new to us go in with a
@@ -74,7 +76,7 @@ def store_rows(
     because the tenant's lease makes this process the only writer of its synced rows."""
     if not rows:
         return set()
-    if conn.dialect.name == "postgresql":
+    if known is None and conn.dialect.name == "postgresql":
         keys = [c.name for c in table.primary_key.columns]
         keep = set(keep)
         stmt = postgresql.insert(table)
@@ -83,7 +85,8 @@ def store_rows(
             set_={c: stmt.excluded[c] for c in rows[0] if c not in keys and c not in keep},
         ).returning(table.c[key], literal_column("(xmax = 0)"))
         return {r[0] for r in conn.execute(stmt, rows) if not r[1]}
-    known = existing_keys(conn, table, tenant_id, key, [r[key] for r in rows])
+    if known is None:
+        known = existing_keys(conn, table, tenant_id, key, [r[key] for r in rows])
     fresh = [r for r in rows if r[key] not in known]
     if fresh:
         conn.execute(insert(table), fresh)
