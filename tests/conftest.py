@@ -17,6 +17,17 @@ PG_URL = os.environ.get("XEROFLOW_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("XEROFLOW_REQUIRE_POSTGRES") == "1"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_governors() -> Iterator[None]:
+    """The per-tenant API governor is process-wide; sandbox tenant ids repeat across tests, so
+    without a reset one test's calls would make the next one wait for the rolling minute."""
+    from xeroflow_core.xero.client import reset_governors
+
+    reset_governors()
+    yield
+    reset_governors()
+
+
 @pytest.fixture
 def sqlite_engine(tmp_path) -> Iterator[Engine]:
     """A fresh, migrated SQLite database file for one test."""

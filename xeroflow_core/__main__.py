@@ -72,6 +72,7 @@ def users_main(argv: list[str]) -> int:
     en.add_argument("username")
     args = parser.parse_args(argv)
     engine = _engine()
+    actor = users.Actor(f"cli:{getpass.getuser()}", "admin")  # who ran the command, for audit
     try:
         if args.cmd == "add":
             if sys.stdin.isatty():
@@ -81,17 +82,19 @@ def users_main(argv: list[str]) -> int:
                     return 2
             else:
                 password = sys.stdin.readline().rstrip("\n")
-            users.add_user(engine, args.username, password, args.role, args.name, args.email)
+            users.add_user(
+                engine, args.username, password, args.role, args.name, args.email, actor=actor
+            )
             print(f"Added {args.username.lower()} ({args.role}).")
         elif args.cmd == "list":
             for u in users.list_users(engine):
                 state = "disabled" if u.disabled else "active"
                 print(f"{u.username:<20} {u.role:<8} {state:<8} {u.name}")
         elif args.cmd == "set-role":
-            users.set_role(engine, args.username, args.role)
+            users.set_role(engine, args.username, args.role, actor=actor)
             print(f"{args.username} is now {args.role}.")
         elif args.cmd in ("disable", "enable"):
-            users.set_disabled(engine, args.username, args.cmd == "disable")
+            users.set_disabled(engine, args.username, args.cmd == "disable", actor=actor)
             print(f"{args.username} {args.cmd}d.")
     except (ValueError, LookupError) as exc:
         print(f"error: {exc}", file=sys.stderr)

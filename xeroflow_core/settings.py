@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
 
 # Demo keys: only ever used outside production mode (see Settings.check_production).
 DEMO_COOKIE_KEY = "xeroflow-demo-cookie-key-not-for-production-use-0001"
-DEMO_TOKEN_KEY = "ZGVtby10b2tlbi1rZXktbm90LWZvci1wcm9kdWN0aW9uIQ="  # Fernet key, demo only
+DEMO_TOKEN_KEY = "EvH741FXF0mTYWdnvHqNS0vMTXLxXv57fSYrDbu7xtw="  # a Fernet key, demo only
 
 DEMO_CLIENT_ID = "xeroflow-demo"
 DEMO_CLIENT_SECRET = "xeroflow-demo-secret"
@@ -62,20 +64,16 @@ def _get(name: str, secrets: dict[str, object], default: str | None = None) -> s
     return default
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 @dataclass(frozen=True)
 class Settings:
     env: str = "demo"
     database_url: str = f"sqlite:///{DATA_DIR / 'xeroflow.db'}"
-    cookie_key: str = DEMO_COOKIE_KEY
+    cookie_key: str = field(default=DEMO_COOKIE_KEY, repr=False)
     cookie_name: str = "xeroflow_auth"
     cookie_expiry_days: float = 1.0
-    token_key: str = DEMO_TOKEN_KEY
+    token_key: str = field(default=DEMO_TOKEN_KEY, repr=False)
     xero_client_id: str = DEMO_CLIENT_ID
-    xero_client_secret: str = DEMO_CLIENT_SECRET
+    xero_client_secret: str = field(default=DEMO_CLIENT_SECRET, repr=False)
     xero_redirect_uri: str = "http://localhost:8501/connect"
     xero_scopes: str = GRANULAR_SCOPES
     xero_login_url: str = "https://login.xero.com"
@@ -88,7 +86,6 @@ class Settings:
     api_reserve_calls: int = 200
     log_level: str = "INFO"
     rounding: str = "half_up"  # midpoint rounding of money (Xero's mode is unconfirmed)
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def production(self) -> bool:
@@ -124,20 +121,30 @@ class Settings:
         return f"{self.xero_api_url}/api.xro/2.0"
 
     def check_production(self) -> None:
-        """Refuse to run production on demo keys or demo Xero credentials."""
+        """Refuse to run production on demo keys, weak keys or the demo Xero app."""
         if not self.production:
             return
-        missing = []
-        if self.cookie_key == DEMO_COOKIE_KEY:
-            missing.append("XEROFLOW_COOKIE_KEY")
-        if self.token_key == DEMO_TOKEN_KEY:
-            missing.append("XEROFLOW_TOKEN_KEY")
-        if missing:
+        problems = []
+        if self.cookie_key == DEMO_COOKIE_KEY or len(self.cookie_key) < 32:
+            problems.append("XEROFLOW_COOKIE_KEY (32 or more random characters)")
+        if self.token_key == DEMO_TOKEN_KEY or not _is_fernet_key(self.token_key):
+            problems.append("XEROFLOW_TOKEN_KEY (a key from Fernet.generate_key())")
+        if self.demo_mode or not self.xero_client_secret:
+            problems.append("XERO_CLIENT_ID and XERO_CLIENT_SECRET (your Xero app)")
+        if problems:
             raise SettingsError(
-                "XEROFLOW_ENV=production needs its own keys; set "
-                + ", ".join(missing)
+                "XEROFLOW_ENV=production needs its own keys and Xero app; set "
+                + ", ".join(problems)
                 + " (see README, 'Running in production')."
             )
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        Fernet(key.strip().encode())
+    except ValueError:
+        return False
+    return True
 
 
 def _rounding(value: str | None) -> str:

@@ -118,9 +118,22 @@ def _validate(username: str, role: str) -> str:
     return username
 
 
+def _audit(session, actor: Actor, action: str, username: str, **detail: object) -> None:  # noqa: ANN001
+    from xeroflow_core import audit  # audit imports this module
+
+    audit.record(session, actor, action, f"user:{username}", **detail)
+
+
 def add_user(
-    engine: Engine, username: str, password: str, role: str, name: str = "", email: str = ""
+    engine: Engine,
+    username: str,
+    password: str,
+    role: str,
+    name: str = "",
+    email: str = "",
+    actor: Actor = SYSTEM,
 ) -> User:
+    """Create a user (bcrypt hash only); audited."""
     username = _validate(username, role)
     if len(password) < 8:
         raise ValueError("a password has at least 8 characters")
@@ -137,20 +150,27 @@ def add_user(
         s.add(user)
         s.flush()
         s.refresh(user)
+        _audit(s, actor, "user.add", username, role=role)
         return user
 
 
-def set_role(engine: Engine, username: str, role: str) -> None:
+def set_role(engine: Engine, username: str, role: str, actor: Actor = SYSTEM) -> None:
+    """Change a user's role; it takes effect on the user's next click (the guard re-reads it)."""
     username = _validate(username, role)
     with session_scope(engine) as s:
         user = s.exec(select(User).where(User.username == username)).one()
+        _audit(s, actor, "user.set_role", username, before=user.role, after=role)
         user.role = role
 
 
-def set_disabled(engine: Engine, username: str, disabled: bool = True) -> None:
+def set_disabled(
+    engine: Engine, username: str, disabled: bool = True, actor: Actor = SYSTEM
+) -> None:
+    """Stop (or allow again) a user from signing in; audited."""
     with session_scope(engine) as s:
         user = s.exec(select(User).where(User.username == username.lower())).one()
         user.disabled = disabled
+        _audit(s, actor, "user.disable" if disabled else "user.enable", user.username)
 
 
 def list_users(engine: Engine) -> list[User]:

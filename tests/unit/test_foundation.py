@@ -8,10 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
+from xeroflow_core import audit
 from xeroflow_core import settings as settings_mod
+from xeroflow_core.db import make_engine
 from xeroflow_core.settings import (
     DEMO_COOKIE_KEY,
+    DEMO_TOKEN_KEY,
     GRANULAR_SCOPES,
     SettingsError,
     load_settings,
@@ -117,16 +121,32 @@ def test_database_url_switches_to_postgres(clean_env) -> None:
     assert not load_settings().is_sqlite
 
 
-def test_production_refuses_demo_keys(clean_env) -> None:
+def test_production_refuses_demo_or_weak_keys_and_the_demo_app(clean_env) -> None:
     clean_env.setenv("XEROFLOW_ENV", "production")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    for name in ("XEROFLOW_COOKIE_KEY", "XEROFLOW_TOKEN_KEY", "XERO_CLIENT_ID"):
+        assert name in str(err.value)
+    # the values of secrets.toml.example are placeholders, not keys
+    clean_env.setenv("XEROFLOW_COOKIE_KEY", "change-me")
+    clean_env.setenv("XEROFLOW_TOKEN_KEY", "change-me")
+    clean_env.setenv("XERO_CLIENT_ID", "ABC123")
+    clean_env.setenv("XERO_CLIENT_SECRET", "s3cret")
     with pytest.raises(SettingsError, match="XEROFLOW_COOKIE_KEY.*XEROFLOW_TOKEN_KEY"):
         load_settings()
     clean_env.setenv("XEROFLOW_COOKIE_KEY", "k" * 40)
-    with pytest.raises(SettingsError, match="XEROFLOW_TOKEN_KEY"):
-        load_settings()
-    clean_env.setenv("XEROFLOW_TOKEN_KEY", "Zm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyZm9vYmFyMTI=")
+    clean_env.setenv("XEROFLOW_TOKEN_KEY", Fernet.generate_key().decode())
     s = load_settings()
-    assert s.production and s.cookie_key != DEMO_COOKIE_KEY
+    assert s.production and not s.demo_mode and s.cookie_key != DEMO_COOKIE_KEY
+    assert s.xero_api_url == "https://api.xero.com"
+
+
+def test_settings_repr_hides_secrets(clean_env) -> None:
+    clean_env.setenv("XEROFLOW_COOKIE_KEY", "cookie-secret-" + "x" * 30)
+    clean_env.setenv("XERO_CLIENT_SECRET", "client-secret-value")
+    text = repr(load_settings())
+    assert "cookie-secret" not in text and "client-secret-value" not in text
+    assert DEMO_TOKEN_KEY not in text
 
 
 def test_secrets_file_is_read_and_env_wins(clean_env, tmp_path) -> None:
@@ -166,6 +186,12 @@ def test_user_management(engine) -> None:
     assert [(u.username, u.role, u.disabled) for u in list_users(engine)] == [
         ("jo.bloggs", "partner", True)
     ]
+    trail = [(r.action, r.target, r.username) for r in reversed(audit.recent(engine))]
+    assert trail == [
+        ("user.add", "user:jo.bloggs", "system"),
+        ("user.set_role", "user:jo.bloggs", "system"),
+        ("user.disable", "user:jo.bloggs", "system"),
+    ]
 
 
 def test_users_cli_round_trip(tmp_path) -> None:
@@ -187,6 +213,9 @@ def test_users_cli_round_trip(tmp_path) -> None:
     bad = cli("users", "add", "olga", "--role", "admin", stdin="a-strong-password\n")
     assert bad.returncode == 2 and "exists" in bad.stderr
     assert "a-strong-password" not in listing
+    trail = audit.recent(make_engine(env["DATABASE_URL"]))
+    assert {r.action for r in trail} == {"user.add", "user.set_role"}
+    assert all(r.username.startswith("cli:") for r in trail)
 
 
 def test_production_cli_refuses_to_start_without_keys(tmp_path) -> None:
