@@ -35,9 +35,29 @@ def record(
     return row
 
 
-def recent(engine: Engine, limit: int = 200, action: str | None = None) -> list[AuditLog]:
+def recent(
+    engine: Engine, limit: int = 200, action: str | None = None, username: str | None = None
+) -> list[AuditLog]:
+    """The newest audit rows, optionally of one action and/or one user."""
     with session_scope(engine) as s:
         q = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
         if action:
             q = q.where(AuditLog.action == action)
+        if username:
+            q = q.where(AuditLog.username == username)
         return list(s.exec(q))
+
+
+def actions(engine: Engine, username: str | None = None) -> list[str]:
+    """The distinct actions recorded (optionally by one user), sorted: the audit log's filter."""
+    with session_scope(engine) as s:
+        q = select(AuditLog.action).distinct().order_by(AuditLog.action)
+        if username:
+            q = q.where(AuditLog.username == username)
+        return list(s.exec(q))
+
+
+def usernames(engine: Engine) -> list[str]:
+    """The distinct users who appear in the audit log, sorted: the audit log's user filter."""
+    with session_scope(engine) as s:
+        return list(s.exec(select(AuditLog.username).distinct().order_by(AuditLog.username)))

@@ -31,6 +31,7 @@ from xeroflow_core.models import (
     Receipt,
     TrackingOption,
 )
+from xeroflow_core.models.core import utc_today
 from xeroflow_core.money import to_base
 
 ZERO = Decimal("0")
@@ -53,7 +54,7 @@ def per_contact_totals(
     """Counted invoices grouped by contact and currency in one pass over the invoice table:
     n, total, outstanding (AUTHORISED amount due), overdue, first and last date. The queue and
     the client list join this small result to links, never the 50,000 invoices themselves."""
-    today = today or dt.date.today()
+    today = today or utc_today()
     owed = Invoice.status == "AUTHORISED"
     late = and_(owed, Invoice.due_date < today)
     q = (
@@ -102,7 +103,7 @@ def client_list(
 
     `search` matches the client's name or the name of any linked contact, case-insensitively;
     `status` is "active", "archived" or None for both."""
-    today = today or dt.date.today()
+    today = today or utc_today()
     link = ClientContactLink
     with session_scope(engine) as s:
         q = select(Client).order_by(func.lower(Client.name))
@@ -245,7 +246,7 @@ def client_financials(
     engine: Engine, client_id: int, *, today: dt.date | None = None
 ) -> ClientFinancials:
     """One client's linked contacts, invoices, credit notes, receivables and attributed costs."""
-    today = today or dt.date.today()
+    today = today or utc_today()
     link = ClientContactLink
     with session_scope(engine) as s:
         client = s.get(Client, client_id)
@@ -436,7 +437,7 @@ def _contact_name(s, tenant_id: str, contact_id: str) -> str:  # noqa: ANN001
 
 def contact_documents(engine: Engine, tenant_id: str, contact_id: str) -> list[DocRow]:
     """A contact's sales invoices and credit notes, newest first (the queue's "show invoices")."""
-    today = dt.date.today()
+    today = utc_today()
     with session_scope(engine) as s:
         out = []
         q = (

@@ -184,9 +184,10 @@ def describe(action: str, detail: dict) -> str:
         "client.link": f"linked {n_links} contact(s) to {detail.get('client', '')}",
         "client.unlink": "unlinked a contact",
         "queue.ignore": f"ignored {len(ch.get('ignores') or [])} contact(s)",
-        "queue.unignore": "returned a contact to the queue",
+        "queue.unignore": f"returned {len(ch.get('ignores') or [])} contact(s) to the queue",
         "client.tracking": "changed tracking-option mappings",
         "client.suppliers": "changed supplier mappings",
+        "client.cost_mappings": "changed cost mappings (tracking options and suppliers)",
         "client.follow_merges": f"followed Xero contact merges ({detail.get('moved', 0)} moved)",
     }
     return texts.get(action, action)

@@ -247,44 +247,97 @@ def ignore_contact(
     return ignore_contacts(engine, actor, [(tenant_id, contact_id)], reason)
 
 
-def unignore_contact(engine: Engine, actor: Actor, tenant_id: str, contact_id: str) -> int | None:
-    """Put an ignored contact back in the queue."""
+def unignore_contacts(engine: Engine, actor: Actor, contacts: Sequence[ContactKey]) -> int | None:
+    """Put ignored contacts back in the queue, all in one undoable action. Returns the audit id,
+    or None when none of them was ignored."""
     require(actor, "resolve_queue")
+    keys = list(dict.fromkeys((str(t), str(c)) for t, c in contacts))
+    if not keys:
+        raise ValueError("Choose at least one contact.")
     with session_scope(engine) as s:
         journal = Journal()
-        journal.add(
-            "ignores", tenant_id, contact_id, set_ignore(s, actor, tenant_id, contact_id, None)
-        )
+        for tenant_id, contact_id in keys:
+            change = set_ignore(s, actor, tenant_id, contact_id, None)
+            journal.add("ignores", tenant_id, contact_id, change)
         if journal.empty:
             return None
-        return journal.write(s, actor, "queue.unignore", f"contact:{tenant_id}/{contact_id}", None)
+        return journal.write(
+            s, actor, "queue.unignore", ",".join(f"contact:{t}/{c}" for t, c in keys)[:300], None
+        )
+
+
+def unignore_contact(engine: Engine, actor: Actor, tenant_id: str, contact_id: str) -> int | None:
+    """Put an ignored contact back in the queue."""
+    return unignore_contacts(engine, actor, [(tenant_id, contact_id)])
 
 
 # --- cost mappings (profitability's attribution rules 1 and 2) -------------------------------
+
+
+def _clean_keys(keys: Sequence[tuple[str, str]], what: str) -> list[tuple[str, str]]:
+    wanted = list(dict.fromkeys((str(t).strip(), str(k).strip()) for t, k in keys))
+    for tenant_id, key in wanted:
+        if not tenant_id or not key:
+            raise ValueError(f"A {what} needs an organisation and an id.")
+    return wanted
+
+
+def _replace_mappings(
+    s: Session, journal: Journal, kind: str, client_id: int, wanted: list[tuple[str, str]]
+) -> None:
+    model, key_field = MAPPINGS[kind]
+    current = {
+        (r.tenant_id, getattr(r, key_field))
+        for r in s.exec(select(model).where(model.client_id == client_id))
+    }
+    for tenant_id, key in sorted(current - set(wanted)):
+        journal.add(kind, tenant_id, key, set_mapping(s, kind, tenant_id, key, None))
+    for tenant_id, key in wanted:
+        journal.add(kind, tenant_id, key, set_mapping(s, kind, tenant_id, key, client_id))
 
 
 def _set_client_mappings(
     engine: Engine, actor: Actor, kind: str, client_id: int, keys: Sequence[tuple[str, str]]
 ) -> int | None:
     require(actor, "edit_clients")
-    model, key_field = MAPPINGS[kind]
-    wanted = list(dict.fromkeys((str(t), str(k)) for t, k in keys))
+    wanted = _clean_keys(keys, "tracking option" if kind == "tracking" else "supplier")
     with session_scope(engine) as s:
         client = get_client(s, client_id)
-        current = {
-            (r.tenant_id, getattr(r, key_field))
-            for r in s.exec(select(model).where(model.client_id == client_id))
-        }
         journal = Journal()
-        for tenant_id, key in sorted(current - set(wanted)):
-            journal.add(kind, tenant_id, key, set_mapping(s, kind, tenant_id, key, None))
-        for tenant_id, key in wanted:
-            journal.add(kind, tenant_id, key, set_mapping(s, kind, tenant_id, key, client_id))
+        _replace_mappings(s, journal, kind, client.id, wanted)
         if journal.empty:
             return None
         return journal.write(
             s, actor, f"client.{kind}", f"client:{client.id}", client.id,
             **{kind: [list(k) for k in wanted]},
+        )  # fmt: skip
+
+
+def set_cost_mappings(
+    engine: Engine,
+    actor: Actor,
+    client_id: int,
+    options: Sequence[tuple[str, str]],
+    suppliers: Sequence[ContactKey],
+) -> int | None:
+    """Replace both cost mappings of a client (the Cost mappings form) in one transaction.
+
+    `options` are (tenant_id, tracking_option_id), `suppliers` (tenant_id, contact_id); an option
+    or supplier mapped to another client moves here. All or nothing, journalled as one action:
+    returns its audit id (one Undo puts both back), or None when nothing changed."""
+    require(actor, "edit_clients")
+    wanted_opts = _clean_keys(options, "tracking option")
+    wanted_sups = _clean_keys(suppliers, "supplier")
+    with session_scope(engine) as s:
+        client = get_client(s, client_id)
+        journal = Journal()
+        _replace_mappings(s, journal, "tracking", client.id, wanted_opts)
+        _replace_mappings(s, journal, "suppliers", client.id, wanted_sups)
+        if journal.empty:
+            return None
+        return journal.write(
+            s, actor, "client.cost_mappings", f"client:{client.id}", client.id,
+            tracking=[list(k) for k in wanted_opts], suppliers=[list(k) for k in wanted_sups],
         )  # fmt: skip
 
 

@@ -51,11 +51,13 @@ from xeroflow_core.clients import (  # noqa: F401 - the service API, re-exported
     link_contacts,
     restore_client,
     set_client_status,
+    set_cost_mappings,
     set_suppliers,
     set_tracking_options,
     undo,
     undoable,
     unignore_contact,
+    unignore_contacts,
     unlink_contact,
     update_client,
 )
@@ -172,11 +174,24 @@ def _sorted(rows: list[QueueRow], order: str) -> list[QueueRow]:
 
 
 def unmatched_queue(
-    engine: Engine, *, order: str = "newest", tenant_id: str | None = None
+    engine: Engine, *, order: str = "newest", tenant_id: str | None = None, search: str = ""
 ) -> list[QueueRow]:
-    """One row per unlinked, not ignored contact with counting sales invoices."""
+    """One row per unlinked, not ignored contact with counting sales invoices.
+
+    `tenant_id` keeps one organisation's contacts; `search` keeps contacts whose name or email
+    contains it, case-insensitively (the queue is one row per contact, so this filters few rows)."""
     with session_scope(engine) as s:
-        return _sorted(_unlinked_rows(s, ignored=False, tenant_id=tenant_id), order)
+        rows = _unlinked_rows(s, ignored=False, tenant_id=tenant_id)
+    needle = search.strip().lower()
+    if needle:
+        rows = [r for r in rows if needle in r.name.lower() or needle in (r.email or "").lower()]
+    return _sorted(rows, order)
+
+
+def queue_organisations(engine: Engine) -> list[tuple[str, str]]:
+    """(tenant_id, name) of the connected organisations, by name: the queue's organisation filter."""
+    with session_scope(engine) as s:
+        return sorted(_org_names(s).items(), key=lambda kv: (kv[1].lower(), kv[0]))
 
 
 def ignored_contacts(engine: Engine, *, tenant_id: str | None = None) -> list[QueueRow]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
@@ -11,6 +11,11 @@ from sqlmodel import Field, SQLModel
 def utcnow() -> datetime:
     """Timezone-aware UTC now: every stored datetime is aware UTC."""
     return datetime.now(UTC)
+
+
+def utc_today() -> date:
+    """Today's date in UTC (not the server's local date): due dates and periods compare to it."""
+    return datetime.now(UTC).date()
 
 
 class User(SQLModel, table=True):
