@@ -14,6 +14,16 @@ import httpx
 from xeroflow_core.xero.errors import XeroBudgetReserved, XeroRateLimited
 
 
+def rate_headers(headers: httpx.Headers) -> tuple[int | None, int | None]:
+    """(X-DayLimit-Remaining, X-MinLimit-Remaining) as ints; absent or non-numeric is None."""
+
+    def number(name: str) -> int | None:
+        value = headers.get(name)
+        return int(value) if value is not None and value.strip().isdigit() else None
+
+    return number("x-daylimit-remaining"), number("x-minlimit-remaining")
+
+
 class Governor:
     """Xero's per-tenant limits, enforced before each call rather than discovered by 429s.
 
@@ -77,12 +87,11 @@ class Governor:
 
     def observe(self, headers: httpx.Headers) -> None:
         """Read Xero's remaining-budget headers (sent on 429s too)."""
-        day = headers.get("x-daylimit-remaining")
-        minute = headers.get("x-minlimit-remaining")
-        if day is not None and day.strip().isdigit():
-            self.day_remaining = int(day)
-        if minute is not None and minute.strip().isdigit():
-            self.minute_remaining = int(minute)
+        day, minute = rate_headers(headers)
+        if day is not None:
+            self.day_remaining = day
+        if minute is not None:
+            self.minute_remaining = minute
 
     def block_for(self, seconds: float) -> None:
         """A minute 429: nobody starts a call for this tenant until Retry-After has passed."""
