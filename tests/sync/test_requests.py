@@ -30,12 +30,30 @@ def test_only_admins_request_a_resync_and_it_is_audited(engine):
         "ada",
     )
     assert req.params == {"full": True, "trigger": "manual"}
-    # The initial sync right after connecting, and the system, need no resync permission.
-    assert wr.request_sync(engine, STAFF, "t2", full=True, trigger="initial")
+    # Only the system needs no resync permission (the Connect flow asks as the system, after
+    # its own manage_connection check).
+    assert wr.request_sync(engine, SYSTEM, "t2", full=True, trigger="initial")
     assert wr.request_sync(engine, SYSTEM, "t3", full=False)
     with session_scope(engine) as s:
         audited = s.exec(select(AuditLog).where(AuditLog.action == "sync.requested")).all()
-    assert {a.username for a in audited} == {"ada", "sam", "system"}
+    assert {a.username for a in audited} == {"ada", "system"}
+
+
+def test_trigger_initial_does_not_bypass_the_permission_check(engine):
+    for who in (PARTNER, STAFF):
+        with pytest.raises(PermissionDenied):
+            wr.request_sync(engine, who, "t1", full=True, trigger="initial")
+    assert wr.recent_requests(engine) == []
+
+
+def test_the_connect_flow_requests_the_initial_sync_as_the_system(engine):
+    from xeroflow_core.xero.connections import request_initial_sync
+
+    with pytest.raises(PermissionDenied):
+        request_initial_sync(engine, STAFF, ["t1"])
+    assert request_initial_sync(engine, ADMIN, ["t1"]) == ["t1"]
+    (req,) = wr.recent_requests(engine)
+    assert (req.tenant_id, req.params["trigger"], req.requested_by) == ("t1", "initial", "system")
 
 
 def test_a_waiting_request_is_reused_not_duplicated(engine):

@@ -59,9 +59,10 @@ def request_sync(
     trigger: str = "manual",
 ) -> int:
     """Ask the worker to sync one organisation (or every chosen one when None). Only admins
-    may (the initial sync after connecting and the system itself need no permission). A
-    request already waiting for the same organisation is reused, not duplicated."""
-    if actor != SYSTEM and trigger != "initial":
+    (and the system itself: the Connect flow asks for the initial sync as SYSTEM after its own
+    `manage_connection` check) may; `trigger` is a label, never a permission. A request
+    already waiting for the same organisation is reused, not duplicated."""
+    if actor != SYSTEM:
         require(actor, "resync")
     with session_scope(engine) as s:
         waiting = s.exec(

@@ -20,7 +20,7 @@ from xeroflow_core.db import session_scope
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.models.xero import XeroConnection, XeroToken
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import SYSTEM, Actor, require
 from xeroflow_core.xero.tokens import (
     HTTP_TIMEOUT_S,
     NeedsReconnect,
@@ -32,6 +32,9 @@ from xeroflow_core.xero.tokens import (
     safe_error,
     token_for_id,
 )
+
+# Connection statuses that still need their authorisation (a token none of them uses is retired).
+USED_STATUSES = ("connected", "read_only", "needs_reconnect")
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +150,6 @@ def refresh_connections(
         with session_scope(engine) as s:
             removed = mark_missing(s, int(token_id), present)
             if removed:
-                from xeroflow_core.users import SYSTEM
-
                 audit.record(s, SYSTEM, "xero.removed_in_xero", ",".join(removed))
         gone += removed
     return gone
@@ -167,16 +168,16 @@ def active_tenants(engine: Engine) -> list[XeroConnection]:
 
 
 def request_initial_sync(engine: Engine, actor: Actor, tenant_ids: list[str]) -> list[str]:
-    """Ask the worker for a full sync of newly chosen organisations (if sync is installed)."""
-    try:
-        from xeroflow_core.sync.requests import request_sync
-    except ImportError:
-        log.info("sync requests are not available yet; no initial sync requested")
-        return []
+    """Ask the worker for a full sync of newly chosen organisations. The caller must be allowed
+    to manage the connection; the request itself is made as the system (a staff member who
+    may not resync cannot get one through here)."""
+    from xeroflow_core.sync.requests import request_sync
+
+    require(actor, "manage_connection")
     done = []
     for tid in tenant_ids:
         try:
-            request_sync(engine, actor, tid, full=True, trigger="initial")
+            request_sync(engine, SYSTEM, tid, full=True, trigger="initial")
             done.append(tid)
         except Exception as exc:  # noqa: BLE001 - the connection stands; the sync can be re-asked
             log.warning("could not request the initial sync of %s: %s", tid, type(exc).__name__)
@@ -224,8 +225,9 @@ def _revoke(settings: Settings, refresh_token: str, http: httpx.Client | None) -
 def _disconnect_all(engine: Engine, settings: Settings, actor: Actor, http: Any) -> list[str]:
     with session_scope(engine) as s:
         tokens = list(s.exec(select(XeroToken).where(XeroToken.status != "revoked")))
-    tenants: list[str] = []
+    every: list[str] = []
     for tok in tokens:
+        tenants: list[str] = []
         try:
             refresh_token = decrypt_token(settings, tok.encrypted_token).get("refresh_token")
         except XeroAuthError:
@@ -245,7 +247,40 @@ def _disconnect_all(engine: Engine, settings: Settings, actor: Actor, http: Any)
                     conn.updated_at = now
                     tenants.append(conn.tenant_id)
             audit.record(s, actor, "xero.disconnect", "all", token_id=tok.id, tenants=tenants)
-    return tenants
+        every += tenants
+    return every
+
+
+def _retire_if_unused(
+    engine: Engine, settings: Settings, token_id: int | None, actor: Actor, http: Any
+) -> None:
+    """An authorisation no organisation uses any more is revoked at Xero (best effort) and
+    erased here, so keep_alive stops refreshing it."""
+    if token_id is None:
+        return
+    with session_scope(engine) as s:
+        tok = s.get(XeroToken, token_id)
+        in_use = s.exec(
+            select(XeroConnection)
+            .where(XeroConnection.token_id == token_id)
+            .where(XeroConnection.status.in_(USED_STATUSES))  # type: ignore[attr-defined]
+        ).first()
+        if tok is None or tok.status == "revoked" or in_use is not None:
+            return
+        status, stored = tok.status, tok.encrypted_token
+    try:
+        refresh_token = decrypt_token(settings, stored).get("refresh_token")
+        if refresh_token and status == "active":
+            _revoke(settings, str(refresh_token), http)
+    except XeroAuthError as exc:
+        log.warning("could not revoke unused authorisation %s: %s", token_id, exc)
+    with session_scope(engine) as s:
+        tok = s.get(XeroToken, token_id)
+        tok.status, tok.status_reason = "revoked", "no organisation uses it any more"
+        tok.encrypted_token = encrypt_token(settings, {})
+        tok.access_expires_at, tok.updated_at = None, utcnow()
+        tok.refresh_lock_owner, tok.refresh_lock_until = "", None
+        audit.record(s, actor, "xero.token_retired", f"token {token_id}")
 
 
 def disconnect(
@@ -267,7 +302,7 @@ def disconnect(
         conn = s.get(XeroConnection, tenant_id)
         if conn is None:
             raise ValueError(f"organisation {tenant_id} is not connected")
-        connection_id, status = conn.connection_id, conn.status
+        connection_id, status, token_id = conn.connection_id, conn.status, conn.token_id
     if status in ("connected", "read_only") and connection_id:
         try:
             access = get_access_token(engine, settings, tenant_id, http=http)
@@ -295,4 +330,5 @@ def disconnect(
         conn.status_reason = f"disconnected by {actor.username}; data kept"
         conn.sync_enabled, conn.updated_at = False, utcnow()
         audit.record(s, actor, "xero.disconnect", tenant_id, name=conn.tenant_name)
+    _retire_if_unused(engine, settings, token_id, actor, http)
     return [tenant_id]
