@@ -8,11 +8,16 @@ from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
 
 actor = require_page("audit")
+engine = get_engine()
 st.title("Audit Log")
-action = st.text_input("Filter by action", placeholder="e.g. link_contact")
-rows = audit.recent(get_engine(), limit=500, action=action.strip() or None)
+f1, f2 = st.columns(2)
+user = f1.selectbox("User", audit.usernames(engine), index=None, placeholder="All users")
+action = f2.selectbox(
+    "Action", audit.actions(engine, username=user), index=None, placeholder="All actions"
+)
+rows = audit.recent(engine, limit=500, action=action, username=user)
 if not rows:
-    st.info("Nothing has been recorded yet.")
+    st.info("Nothing matches." if user or action else "Nothing has been recorded yet.")
 else:
     st.dataframe(
         pd.DataFrame(

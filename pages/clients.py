@@ -1,34 +1,33 @@
 """Clients: the list (search, filter, create) and one client's page. Staff and admin only."""
 
-import importlib.util
-
 import pandas as pd
 import streamlit as st
 
-from xeroflow_core import matching as m
+from xeroflow_core.client_financials import client_financials, client_list
+from xeroflow_core.client_journal import created_audit_id, undo
+from xeroflow_core.clients import (
+    archive_client,
+    create_client,
+    link_contacts,
+    restore_client,
+    set_cost_mappings,
+    unlink_contact,
+    update_client,
+)
+from xeroflow_core.matching import contact_choices, tracking_option_choices
 from xeroflow_core.money import fmt_money
+from xeroflow_core.ui.actions import act, action_round, show_flash
+from xeroflow_core.ui.billing import render_billing
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
-from xeroflow_core.users import PermissionDenied
 
 actor = require_page("clients")
 engine = get_engine()
-state = st.session_state
-state.setdefault("cl_round", 0)
+SCOPE = "cl"
 
 
-def done(message: str, audit_id: int | None = None) -> None:
-    state["cl_round"] += 1
-    state["cl_flash"] = (message, audit_id, state["cl_round"])  # shown until the next action
-    st.rerun()
-
-
-def act(fn, *args, **kwargs):  # noqa: ANN001, ANN201 - any service call
-    """Run a service action; show its refusal as a clear error, never a traceback."""
-    try:
-        return fn(*args, **kwargs), None
-    except (ValueError, PermissionDenied) as exc:
-        return None, str(exc)
+def undo_change(audit_id: int) -> int:
+    return undo(engine, actor, audit_id)
 
 
 def open_client(client_id: int | None) -> None:
@@ -37,18 +36,6 @@ def open_client(client_id: int | None) -> None:
     else:
         st.query_params["client"] = str(client_id)
     st.rerun()
-
-
-def show_flash() -> None:
-    flash = state.get("cl_flash")
-    if not flash or flash[2] != state["cl_round"]:
-        return
-    message, audit_id, _ = flash
-    c1, c2 = st.columns([5, 1])
-    c1.success(message)
-    if audit_id and c2.button("Undo", key=f"cl_undo_{audit_id}"):
-        _, err = act(m.undo, engine, actor, audit_id)
-        st.error(err) if err else done("Undone.")
 
 
 def docs_frame(docs: list) -> pd.DataFrame:  # noqa: ANN001
@@ -66,21 +53,21 @@ def docs_frame(docs: list) -> pd.DataFrame:  # noqa: ANN001
     )
 
 
-rnd = state["cl_round"]
+rnd = action_round(SCOPE)
 raw_id = st.query_params.get("client")
 client_id = int(raw_id) if raw_id and raw_id.isdigit() else None
 
 # --- the list ---------------------------------------------------------------------------------
 if client_id is None:
     st.title("Clients")
-    show_flash()
+    show_flash(SCOPE, undo_change)
     f1, f2 = st.columns([3, 2])
     search = f1.text_input("Search", key="cl_search", placeholder="client or Xero contact name")
     status_label = f2.radio(
         "Status", ["Active", "Archived", "All"], horizontal=True, key="cl_status"
     )
     status = {"Active": "active", "Archived": "archived", "All": None}[status_label]
-    rows = m.client_list(engine, search=search, status=status)
+    rows = client_list(engine, search=search, status=status)
     if rows:
         st.dataframe(
             pd.DataFrame(
@@ -123,22 +110,19 @@ if client_id is None:
         notes = st.text_area("Notes")
         picks = st.multiselect(
             "Link Xero contacts (optional)",
-            m.contact_choices(engine),
+            contact_choices(engine),
             format_func=lambda c: c.label,
         )
         if st.form_submit_button("Create client"):
-            client, err = act(
-                m.create_client, engine, actor, name, notes, contacts=[c.key for c in picks]
-            )
-            if err:
-                st.error(err)
-            else:
-                done(f"Created {client.name}.", m.created_audit_id(engine, client.id))
+            act(
+                SCOPE, create_client, engine, actor, name, notes, contacts=[c.key for c in picks],
+                ok=lambda c: f"Created {c.name}.", undo_id=lambda c: created_audit_id(engine, c.id),
+            )  # fmt: skip
     st.stop()
 
 # --- one client -------------------------------------------------------------------------------
 try:
-    fin = m.client_financials(engine, client_id)
+    fin = client_financials(engine, client_id)
 except ValueError as exc:
     st.error(str(exc))
     if st.button("Back to clients"):
@@ -149,7 +133,7 @@ client = fin.client
 st.title(client.name + (" (archived)" if client.status == "archived" else ""))
 if st.button("← All clients", key="cl_back"):
     open_client(None)
-show_flash()
+show_flash(SCOPE, undo_change)
 
 k = st.columns(5)
 k[0].metric("Outstanding", fmt_money(fin.outstanding))
@@ -192,22 +176,24 @@ with t_contacts:
                             index=None, key=f"cl_unlink_pick_{rnd}")  # fmt: skip
         u2.write("")
         if u2.button("Unlink", key=f"cl_unlink_{rnd}", disabled=gone is None):
-            aid, err = act(m.unlink_contact, engine, actor, *gone)
-            st.error(err) if err else done(
-                f"Unlinked {labels[gone]}: its invoices are back in the Unmatched Queue.", aid
-            )
+            act(
+                SCOPE, unlink_contact, engine, actor, *gone, undo_id=lambda aid: aid,
+                ok=f"Unlinked {labels[gone]}: its invoices are back in the Unmatched Queue.",
+            )  # fmt: skip
     else:
         st.info("No linked contacts yet: link some here or from the Unmatched Queue.")
     if client.status == "active":
         adds = st.multiselect(
             "Link more contacts",
-            m.contact_choices(engine),
+            contact_choices(engine),
             format_func=lambda c: c.label,
             key=f"cl_link_pick_{rnd}",
         )
         if st.button("Link", key=f"cl_link_{rnd}", disabled=not adds):
-            aid, err = act(m.link_contacts, engine, actor, client.id, [c.key for c in adds])
-            st.error(err) if err else done(f"Linked {len(adds)} contact(s).", aid)
+            act(
+                SCOPE, link_contacts, engine, actor, client.id, [c.key for c in adds],
+                ok=f"Linked {len(adds)} contact(s).", undo_id=lambda aid: aid,
+            )  # fmt: skip
 
 with t_fin:
     st.subheader("Invoices")
@@ -245,10 +231,10 @@ with t_fin:
 with t_costs:
     st.caption("Cost lines belong to this client by their tracking option first, else by their "
                "supplier. An option or supplier mapped to another client moves here.")  # fmt: skip
-    options = m.tracking_option_choices(engine)
+    options = tracking_option_choices(engine)
     opt_labels = {(t, o): label for t, o, label in options}
     current_opts = [(t, o) for t, o, _ in fin.tracking_options if (t, o) in opt_labels]
-    sup_choices = m.contact_choices(engine, suppliers=True)
+    sup_choices = contact_choices(engine, suppliers=True)
     sup_labels = {c.key: c.label for c in sup_choices}
     current_sups = [(t, c) for t, c, _ in fin.suppliers if (t, c) in sup_labels]
     with st.form(f"cl_costs_{rnd}"):
@@ -257,33 +243,24 @@ with t_costs:
         new_sups = st.multiselect("Suppliers", list(sup_labels), default=current_sups,
                                   format_func=sup_labels.get)  # fmt: skip
         if st.form_submit_button("Save cost mappings"):
-            a1, err1 = act(m.set_tracking_options, engine, actor, client.id, new_opts)
-            a2, err2 = act(m.set_suppliers, engine, actor, client.id, new_sups)
-            if err1 or err2:
-                st.error(err1 or err2)
-            else:
-                done("Cost mappings saved.", a2 or a1 if not (a1 and a2) else None)
+            act(
+                SCOPE, set_cost_mappings, engine, actor, client.id, new_opts, new_sups,
+                ok=lambda aid: "Cost mappings saved." if aid else "No change to save.",
+                undo_id=lambda aid: aid,
+            )  # fmt: skip
 
 with t_billing:
-    if importlib.util.find_spec("xeroflow_core.ui.billing") is not None:
-        from xeroflow_core.ui.billing import render_billing
-
-        render_billing(engine, actor, client.id)
-    else:
-        st.info("Billing data arrives with EOM invoicing.")
+    render_billing(engine, actor, client.id)
 
 with t_details:
     with st.form(f"cl_edit_{rnd}"):
         name = st.text_input("Name", value=client.name)
         notes = st.text_area("Notes", value=client.notes)
         if st.form_submit_button("Save"):
-            _, err = act(m.update_client, engine, actor, client.id, name=name, notes=notes)
-            st.error(err) if err else done("Saved.")
+            act(SCOPE, update_client, engine, actor, client.id, name=name, notes=notes, ok="Saved.")
     if client.status == "active":
         st.caption("Archiving keeps the links: the client's documents stay with it.")
         if st.button("Archive client", key=f"cl_archive_{rnd}"):
-            _, err = act(m.archive_client, engine, actor, client.id)
-            st.error(err) if err else done(f"Archived {client.name}.")
+            act(SCOPE, archive_client, engine, actor, client.id, ok=f"Archived {client.name}.")
     elif st.button("Restore client", key=f"cl_restore_{rnd}"):
-        _, err = act(m.restore_client, engine, actor, client.id)
-        st.error(err) if err else done(f"Restored {client.name}.")
+        act(SCOPE, restore_client, engine, actor, client.id, ok=f"Restored {client.name}.")

@@ -1,16 +1,18 @@
 """Profitability: P&L per client for partners and admins (definitions in DESIGN §6)."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from xeroflow_core import profitability as pf
 from xeroflow_core import reports
-from xeroflow_core.money import fmt_money, round_money
-from xeroflow_core.profitability import charts, figures
+from xeroflow_core.models.core import utc_today
+from xeroflow_core.money import fmt_money
+from xeroflow_core.profitability import charts, figures, tables
 from xeroflow_core.profitability.definitions import DEFINITIONS
-from xeroflow_core.profitability.reconcile import reconcile
+from xeroflow_core.profitability.periods import default_custom_range, period_choices
+from xeroflow_core.profitability.tables import change_text
+from xeroflow_core.sync.status import age
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
 from xeroflow_core.users import PermissionDenied
@@ -43,42 +45,10 @@ kind = f2.radio(
     horizontal=True,
     key="pf_kind",
 )
-today = datetime.now(UTC).date()
-last_month_end = today.replace(day=1) - timedelta(days=1)
+today = utc_today()
 ref_org = orgs[org_choice] if org_choice != ALL else next(iter(orgs.values()))
-if kind == "Month":
-    choices = []
-    y, m = today.year, today.month
-    for _ in range(36):
-        choices.append(pf.month(y, m))
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-    period = f3.selectbox("Month", choices, index=1, format_func=lambda p: p.label, key="pf_month")
-elif kind == "Quarter":
-    q = pf.quarter(today.year, (today.month - 1) // 3 + 1)
-    choices = [q]
-    for _ in range(11):
-        choices.append(pf.previous(choices[-1]))
-    period = f3.selectbox(
-        "Quarter", choices, index=1, format_func=lambda p: p.label, key="pf_quarter"
-    )
-elif kind == "Financial year":
-    fy = pf.financial_year(today, ref_org.fy_end_day, ref_org.fy_end_month)
-    choices = [fy]
-    for _ in range(3):
-        choices.append(pf.previous(choices[-1]))
-    period = f3.selectbox(
-        f"Financial year (ends {ref_org.fy_end_day} "
-        f"{date(2000, ref_org.fy_end_month, 1):%B}, {ref_org.name})",
-        choices,
-        format_func=lambda p: f"{p.label} ({p.start:%d %b %Y} – {p.end:%d %b %Y})",
-        key="pf_fy",
-    )
-else:
-    picked = f3.date_input(
-        "From – to",
-        (last_month_end.replace(day=1) - timedelta(days=334), last_month_end),
-        key="pf_range",
-    )
+if kind == "Custom range":
+    picked = f3.date_input("From – to", default_custom_range(today), key="pf_range")
     if not isinstance(picked, tuple) or len(picked) != 2:
         st.info("Pick the first and the last day of the range.")
         st.stop()
@@ -87,6 +57,16 @@ else:
     except ValueError as exc:
         st.error(str(exc))
         st.stop()
+else:
+    core_kind = {"Month": "month", "Quarter": "quarter", "Financial year": "financial_year"}[kind]
+    choices, index = period_choices(core_kind, today, ref_org.fy_end_day, ref_org.fy_end_month)
+    label, fmt = kind, (lambda p: p.label)
+    if core_kind == "financial_year":
+        label = (f"Financial year (ends {ref_org.fy_end_day} "
+                 f"{date(2000, ref_org.fy_end_month, 1):%B}, {ref_org.name})")  # fmt: skip
+        fmt = lambda p: f"{p.label} ({p.start:%d %b %Y} – {p.end:%d %b %Y})"  # noqa: E731
+    key = {"month": "pf_month", "quarter": "pf_quarter", "financial_year": "pf_fy"}[core_kind]
+    period = f3.selectbox(label, choices, index=index, format_func=fmt, key=key)
 
 tenants = tuple(orgs) if org_choice == ALL else (org_choice,)
 try:
@@ -96,14 +76,6 @@ except PermissionDenied as exc:
     st.stop()
 
 # --- freshness ----------------------------------------------------------------------------------
-try:
-    from xeroflow_core.sync.status import age
-except ImportError:  # pragma: no cover - the sync engine is part of every install
-
-    def age(when):  # noqa: ANN001, ANN202
-        return str(when) if when else "never"
-
-
 synced = pf.last_sync(engine, tenants)
 st.caption(
     "Data as of the last sync: "
@@ -131,30 +103,23 @@ table = view.table[view.table["currency"] == currency]
 head = view.headline[view.headline["currency"] == currency].iloc[0]
 
 
-def delta(value, pct) -> str | None:  # noqa: ANN001
-    if value is None:
-        return None
-    text = fmt_money(value)
-    return f"{text} ({pct * 100:+.1f}%)" if pct is not None else text
-
-
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(
     f"Revenue ({currency})",
     fmt_money(head["revenue"]),
-    delta(head["revenue_change"], head["revenue_change_pct"]),
+    change_text(head["revenue_change"], head["revenue_change_pct"]),
     help="vs the previous period",
 )
 m2.metric(
     f"Direct costs ({currency})",
     fmt_money(head["direct_costs"]),
-    delta(head["direct_costs_change"], head["direct_costs_change_pct"]),
+    change_text(head["direct_costs_change"], head["direct_costs_change_pct"]),
     delta_color="inverse",
 )
 m3.metric(
     f"Gross profit ({currency})",
     fmt_money(head["gross_profit"]),
-    delta(head["gross_profit_change"], head["gross_profit_change_pct"]),
+    change_text(head["gross_profit_change"], head["gross_profit_change_pct"]),
     help="Before people costs: Xero keeps salaries in overheads.",
 )
 mg = head["margin"]
@@ -222,24 +187,13 @@ if trend_ids:
 
 # --- table and export ---------------------------------------------------------------------------
 st.subheader("All clients")
-shown = pd.DataFrame(
-    {
-        "Client": table["client"],
-        "Revenue": [round_money(v) for v in table["revenue"]],
-        "Direct costs": [round_money(v) for v in table["direct_costs"]],
-        "Gross profit": [round_money(v) for v in table["gross_profit"]],
-        "Margin %": [None if v is None else round_money(v * 100) for v in table["margin"]],
-    }
-)
+shown = tables.clients_frame(table)
 st.dataframe(
-    shown.astype({c: "float64" for c in ("Revenue", "Direct costs", "Gross profit", "Margin %")}),
+    shown.astype({c: "float64" for c in tables.MONEY_COLUMNS}),
     hide_index=True,
     width="stretch",
     height=min(38 + 35 * len(shown), 500),
-    column_config={
-        c: st.column_config.NumberColumn(format="%.2f")
-        for c in ("Revenue", "Direct costs", "Gross profit", "Margin %")
-    },
+    column_config={c: st.column_config.NumberColumn(format="%.2f") for c in tables.MONEY_COLUMNS},
 )
 csv = shown.assign(Currency=currency).to_csv(index=False)
 st.download_button(
@@ -279,35 +233,10 @@ if choice:
             charts.monthly_bars(mon), key="pf_month_chart", width="stretch",
             config={"displaylogo": False},
         )  # fmt: skip
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Month": mon["month"],
-                    "Revenue": [float(round_money(v)) for v in mon["revenue"]],
-                    "Direct costs": [float(round_money(v)) for v in mon["direct_costs"]],
-                    "Gross profit": [float(round_money(v)) for v in mon["gross_profit"]],
-                    "Margin %": [
-                        None if v is None else float(round_money(v * 100)) for v in mon["margin"]
-                    ],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(tables.monthly_frame(mon), hide_index=True, width="stretch")
     lines = pf.drill_down(engine, actor, period, cur_tenants, client_id=cid, row_kind=row_kind)
     st.markdown(f"**The documents behind these figures** ({len(lines)} lines)")
-    detail = pd.DataFrame(
-        {
-            "Date": lines["date"],
-            "Document": lines["doc_type"] + " " + lines["number"].astype(str),
-            "Contact": lines["contact"],
-            "Account": lines["account_code"],
-            "Description": lines["description"],
-            "Amount": [round_money(v) for v in lines["amount"]],
-            "Counts as": lines["category"].map({"revenue": "revenue", "cost": "direct cost"}),
-            "Why it is here": lines["why"],
-        }
-    )
+    detail = tables.lines_frame(lines)
     st.dataframe(
         detail.astype({"Amount": "float64"}),
         hide_index=True,
@@ -328,17 +257,9 @@ st.caption(
     "Our totals (all clients + unmatched revenue + unattributed costs) against Xero's own Profit "
     "and Loss report for the same period, account by account."
 )
-for tid in cur_tenants:
+for item in pf.reconciliation(engine, actor, period, cur_tenants, view=view):
+    tid, stored, rec = item.tenant_id, item.stored, item.result
     org = orgs[tid]
-    stored = reports.load(engine, tid, period.start, period.end)
-    rec = reconcile(
-        engine,
-        tid,
-        period,
-        view.facts,
-        stored.lines if stored else None,
-        stored.fetched_at if stored else None,
-    )
     with st.container(border=True):
         h1, h2 = st.columns([4, 1])
         h1.markdown(f"**{org.name}**")
@@ -366,20 +287,7 @@ for tid in cur_tenants:
                 f"{fmt_money(rec.our_costs, currency)} vs Xero {fmt_money(rec.xero_costs, currency)}."
             )
         if stored is not None and len(rec.rows):
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        "Account": rec.rows["code"] + " " + rec.rows["account"],
-                        "Type": rec.rows["type"],
-                        "XeroFlow": [fmt_money(v) for v in rec.rows["ours"]],
-                        "Xero": [fmt_money(v) for v in rec.rows["xero"]],
-                        "Difference": [fmt_money(v) for v in rec.rows["difference"]],
-                        "Ties": ["yes" if t else "no" for t in rec.rows["ties"]],
-                    }
-                ),
-                hide_index=True,
-                width="stretch",
-            )
+            st.dataframe(tables.reconciliation_frame(rec.rows), hide_index=True, width="stretch")
         if len(rec.explanations):
             st.markdown("**Documents that explain the difference**")
             st.dataframe(rec.explanations, hide_index=True, width="stretch")

@@ -3,18 +3,27 @@
 import pandas as pd
 import streamlit as st
 
-from xeroflow_core import matching as m
+from xeroflow_core.client_financials import contact_documents
+from xeroflow_core.client_journal import created_audit_id, undo, undoable
+from xeroflow_core.clients import create_client, ignore_contacts, link_contacts, unignore_contacts
+from xeroflow_core.matching import (
+    client_choices,
+    ignored_contacts,
+    queue_count,
+    queue_organisations,
+    unmatched_queue,
+)
 from xeroflow_core.money import fmt_money
+from xeroflow_core.suggestions import suggestions
+from xeroflow_core.ui.actions import act, action_round, show_flash, undo_action
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
-from xeroflow_core.users import PermissionDenied
 
 actor = require_page("unmatched")
 engine = get_engine()
-state = st.session_state
-state.setdefault("uq_round", 0)  # bumped after an action, so the pickers start empty again
+SCOPE = "uq"  # its round is bumped after an action, so the pickers start empty again
 
-count = m.queue_count(engine)
+count = queue_count(engine)
 st.title(f"Unmatched Queue ({count})")
 st.caption(
     "Every sales invoice belongs to a client through a linked Xero contact, or waits here. "
@@ -22,47 +31,28 @@ st.caption(
 )
 
 
-def done(message: str, audit_id: int | None) -> None:
-    state["uq_round"] += 1
-    state["uq_flash"] = (message, audit_id, state["uq_round"])  # shown until the next action
-    st.rerun()
+def undo_change(audit_id: int) -> int:
+    return undo(engine, actor, audit_id)
 
 
-def act(fn, *args, **kwargs):  # noqa: ANN001, ANN201 - any service call
-    """Run a service action; show its refusal as a clear error, never a traceback."""
-    try:
-        return fn(*args, **kwargs), None
-    except (ValueError, PermissionDenied) as exc:
-        return None, str(exc)
+show_flash(SCOPE, undo_change)
 
-
-flash = state.get("uq_flash")
-if flash and flash[2] == state["uq_round"]:
-    message, audit_id, _ = flash
-    c1, c2 = st.columns([5, 1])
-    c1.success(message)
-    if audit_id and c2.button("Undo", key=f"undo_flash_{audit_id}"):
-        _, err = act(m.undo, engine, actor, audit_id)
-        if err:
-            st.error(err)
-        else:
-            done("Undone.", None)
-
-rnd = state["uq_round"]
+rnd = action_round(SCOPE)
 queue_tab, ignored_tab, history_tab = st.tabs([f"Queue ({count})", "Ignored", "Recent changes"])
 
 with queue_tab:
     f1, f2, f3 = st.columns([2, 2, 3])
     order = f1.radio("Order", ["Newest first", "Largest total"], horizontal=True, key="uq_order")
-    rows = m.unmatched_queue(engine, order="total" if order == "Largest total" else "newest")
-    orgs = sorted({r.organisation for r in rows})
-    org = f2.selectbox("Organisation", ["All organisations", *orgs], key="uq_org")
+    orgs = dict(queue_organisations(engine))
+    tenant = f2.selectbox(
+        "Organisation", [None, *orgs], format_func=lambda t: orgs.get(t, "All organisations"),
+        key="uq_org",
+    )  # fmt: skip
     search = f3.text_input("Search contacts", key="uq_search", placeholder="name or email")
-    if org != "All organisations":
-        rows = [r for r in rows if r.organisation == org]
-    if search.strip():
-        needle = search.strip().lower()
-        rows = [r for r in rows if needle in r.name.lower() or needle in r.email.lower()]
+    rows = unmatched_queue(
+        engine, order="total" if order == "Largest total" else "newest", tenant_id=tenant,
+        search=search,
+    )  # fmt: skip
 
     if not rows:
         st.success("Nothing waits in the queue: every counted invoice belongs to a client.")
@@ -102,20 +92,19 @@ with queue_tab:
             first = by_key[picked[0]]
             noun = "contact" if len(picked) == 1 else f"{len(picked)} contacts"
             if len(picked) == 1:
-                sugg = m.suggestions(engine, *first.key)
+                sugg = suggestions(engine, *first.key)
                 if sugg:
                     st.markdown("**Suggestions**")
                     for sg in sugg:
                         s1, s2 = st.columns([5, 1])
                         s1.markdown(f"**{sg.name}** · {sg.score:.0%} · {sg.reason}")
                         if s2.button("Link", key=f"sugg_{rnd}_{sg.client_id}"):
-                            aid, err = act(m.link_contacts, engine, actor, sg.client_id, picked)
-                            if err:
-                                st.error(err)
-                            else:
-                                done(f"Linked {first.name} to {sg.name}.", aid)
+                            act(
+                                SCOPE, link_contacts, engine, actor, sg.client_id, picked,
+                                ok=f"Linked {first.name} to {sg.name}.", undo_id=lambda aid: aid,
+                            )  # fmt: skip
                 if st.toggle("Show invoices", key=f"uq_show_{rnd}"):
-                    docs = m.contact_documents(engine, *first.key)
+                    docs = contact_documents(engine, *first.key)
                     st.dataframe(
                         pd.DataFrame(
                             {
@@ -135,7 +124,7 @@ with queue_tab:
             link_col, create_col, ignore_col = st.columns(3)
             with link_col:
                 st.markdown(f"**Link {noun} to a client**")
-                choices = m.client_choices(engine)
+                choices = client_choices(engine)
                 names = dict(choices)
                 target = st.selectbox(
                     "Client",
@@ -146,11 +135,10 @@ with queue_tab:
                     key=f"uq_target_{rnd}",
                 )
                 if st.button("Link to client", key=f"uq_link_{rnd}", disabled=target is None):
-                    aid, err = act(m.link_contacts, engine, actor, target, picked)
-                    if err:
-                        st.error(err)
-                    else:
-                        done(f"Linked {noun} to {names[target]}.", aid)
+                    act(
+                        SCOPE, link_contacts, engine, actor, target, picked,
+                        ok=f"Linked {noun} to {names[target]}.", undo_id=lambda aid: aid,
+                    )  # fmt: skip
             with create_col:
                 st.markdown(f"**Create a client from the {noun}**")
                 name = st.text_input(
@@ -158,26 +146,25 @@ with queue_tab:
                 )
                 notes = st.text_input("Notes", key=f"uq_notes_{rnd}")
                 if st.button("Create client", key=f"uq_create_{rnd}"):
-                    client, err = act(m.create_client, engine, actor, name, notes, contacts=picked)
-                    if err:
-                        st.error(err)
-                    else:
-                        aid = m.created_audit_id(engine, client.id)
-                        done(f"Created {client.name} and linked {noun}.", aid)
+                    act(
+                        SCOPE, create_client, engine, actor, name, notes, contacts=picked,
+                        ok=lambda c: f"Created {c.name} and linked {noun}.",
+                        undo_id=lambda c: created_audit_id(engine, c.id),
+                    )  # fmt: skip
             with ignore_col:
                 st.markdown(f"**Ignore the {noun}**")
                 reason = st.text_input(
                     "Reason", placeholder="one-off customer", key=f"uq_reason_{rnd}"
                 )
                 if st.button("Ignore", key=f"uq_ignore_{rnd}"):
-                    aid, err = act(m.ignore_contacts, engine, actor, picked, reason)
-                    if err:
-                        st.error(err)
-                    else:
-                        done(f"Ignored {noun}; see the Ignored tab to bring it back.", aid)
+                    act(
+                        SCOPE, ignore_contacts, engine, actor, picked, reason,
+                        ok=f"Ignored {noun}; see the Ignored tab to bring it back.",
+                        undo_id=lambda aid: aid,
+                    )  # fmt: skip
 
 with ignored_tab:
-    ignored = m.ignored_contacts(engine)
+    ignored = ignored_contacts(engine)
     if not ignored:
         st.info("No ignored contacts.")
     else:
@@ -202,27 +189,17 @@ with ignored_tab:
             key=f"uq_back_{rnd}",
         )
         if st.button("Return to queue", key=f"uq_unignore_{rnd}", disabled=not back):
-            for tenant_id, contact_id in back:
-                aid, err = act(m.unignore_contact, engine, actor, tenant_id, contact_id)
-                if err:
-                    st.error(err)
-                    break
-            else:
-                done(
-                    f"Returned {len(back)} contact(s) to the queue.",
-                    aid if len(back) == 1 else None,
-                )
+            act(
+                SCOPE, unignore_contacts, engine, actor, back,
+                ok=f"Returned {len(back)} contact(s) to the queue.", undo_id=lambda aid: aid,
+            )  # fmt: skip
 
 with history_tab:
     st.caption(
         "Client and queue changes, newest first. Undo puts back exactly what one change did."
     )
-    for change, username, when, what in m.undoable(engine, 15):
+    for change, username, when, what in undoable(engine, 15):
         h1, h2 = st.columns([5, 1])
         h1.markdown(f"`{when}` **{username}** · {what}")
         if h2.button("Undo", key=f"undo_{change.audit_id}"):
-            _, err = act(m.undo, engine, actor, change.audit_id)
-            if err:
-                st.error(err)
-            else:
-                done("Undone.", None)
+            undo_action(SCOPE, undo_change, change.audit_id)

@@ -2,8 +2,10 @@
 
 Every function here is an action a person takes: it checks the actor's permission on the server,
 writes the change and its audit row in one transaction, and journals what it changed (before and
-after) in `client_change`, so `undo(audit_id)` (in `client_journal`) can put things back. Reads (the queue, the client
-list, suggestions, financials) live in `xeroflow_core.matching`.
+after) in `client_change`, so `undo(audit_id)` (in `client_journal`) can put things back.
+This module holds only those actions. Reads live elsewhere: the Unmatched Queue and pickers in
+`xeroflow_core.matching`, the client list and one client's figures in
+`xeroflow_core.client_financials`, suggestions in `xeroflow_core.suggestions`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The Unmatched Queue and suggestions: which Xero contacts still need a client, and which client.
+"""The Unmatched Queue's reads: which Xero contacts still need a client, the Ignored list, and
+the pickers (clients, contacts, tracking options) the Clients and queue pages offer.
 
 The rule (documented in the README):
 - An invoice *counts* when it is a sales invoice (ACCREC) whose status is not DELETED or VOIDED
@@ -13,10 +14,11 @@ The rule (documented in the README):
 Aggregation happens in SQL (GROUP BY contact and currency rate), so the queue for 50,000 invoices
 is a single query; Python only merges the few per-currency groups into base-currency totals.
 
-The write actions (link, create, ignore, ...) live in `xeroflow_core.clients`, undo in
-`xeroflow_core.client_journal`, reads for the Clients page in `xeroflow_core.client_financials`
-and suggestions in `xeroflow_core.suggestions`; all are re-exported here, so callers can use one
-module.
+This module owns only those reads. The write actions (link, create, ignore, cost mappings, ...)
+live in `xeroflow_core.clients`, undo and the history in `xeroflow_core.client_journal`, the
+Clients page's reads in `xeroflow_core.client_financials` and suggestions in
+`xeroflow_core.suggestions`. Their names are also re-exported here for older callers (tests,
+the sync engine); new code, and every page, imports from the owning module.
 """
 
 from __future__ import annotations

@@ -23,13 +23,16 @@ from xeroflow_core.profitability.figures import (
 from xeroflow_core.profitability.periods import (
     Period,
     custom,
+    default_custom_range,
     financial_year,
     month,
+    period_choices,
     previous,
     quarter,
 )
 from xeroflow_core.profitability.query import facts, lines
 from xeroflow_core.profitability.view import (
+    OrgReconciliation,
     View,
     clear_cache,
     compute,
@@ -38,6 +41,7 @@ from xeroflow_core.profitability.view import (
     last_sync,
     organisations,
     profitability,
+    reconciliation,
 )
 
 __all__ = [
@@ -45,6 +49,7 @@ __all__ = [
     "ROW_OTHER",
     "ROW_UNATTRIBUTED",
     "ROW_UNMATCHED",
+    "OrgReconciliation",
     "Period",
     "View",
     "clear_cache",
@@ -53,6 +58,7 @@ __all__ = [
     "concentration",
     "custom",
     "data_version",
+    "default_custom_range",
     "drill_down",
     "facts",
     "financial_year",
@@ -62,9 +68,11 @@ __all__ = [
     "month",
     "monthly",
     "organisations",
+    "period_choices",
     "previous",
     "profitability",
     "quarter",
+    "reconciliation",
     "top_n",
     "totals",
 ]

@@ -85,3 +85,34 @@ def previous(p: Period) -> Period:
         return financial_year(p.start - timedelta(days=1), p.end.day, p.end.month)
     days = (p.end - p.start).days + 1
     return custom(p.start - timedelta(days=days), p.start - timedelta(days=1))
+
+
+# how many periods each picker offers, and which one it starts on (the last complete one)
+CHOICES = {"month": (36, 1), "quarter": (12, 1), "financial_year": (4, 0)}
+
+
+def period_choices(
+    kind: str, today: date, fy_end_day: int = 31, fy_end_month: int = 12
+) -> tuple[list[Period], int]:
+    """The periods a picker offers for `kind`, newest first starting with the one holding
+    `today`, and the index to start on: last month, last quarter, this financial year."""
+    if kind not in CHOICES:
+        raise ValueError(f"period choices are for {', '.join(CHOICES)}")
+    count, default = CHOICES[kind]
+    if kind == "month":
+        first = month(today.year, today.month)
+    elif kind == "quarter":
+        first = quarter(today.year, (today.month - 1) // 3 + 1)
+    else:
+        first = financial_year(today, fy_end_day, fy_end_month)
+    out = [first]
+    while len(out) < count:
+        out.append(previous(out[-1]))
+    return out, default
+
+
+def default_custom_range(today: date) -> tuple[date, date]:
+    """The custom range a picker starts with: the twelve months to the end of last month."""
+    last_end = today.replace(day=1) - timedelta(days=1)
+    y, m = add_months(last_end.year, last_end.month, -11)
+    return date(y, m, 1), last_end

@@ -14,6 +14,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from xeroflow_core import reports
 from xeroflow_core.models import (
     Client,
     ClientContactLink,
@@ -27,8 +28,12 @@ from xeroflow_core.models import (
     Receipt,
     TrackingOption,
 )
+from xeroflow_core.models.core import utcnow
 from xeroflow_core.profitability import figures, query
 from xeroflow_core.profitability.periods import Period, previous
+from xeroflow_core.profitability.reconcile import Reconciliation, reconcile
+from xeroflow_core.sync.status import data_version as sync_version
+from xeroflow_core.sync.status import last_successful_sync
 from xeroflow_core.users import Actor, require
 
 
@@ -104,12 +109,7 @@ def data_version(engine: Engine) -> str:
     mapping: the sync engine's own version (when it is there), the document tables' row counts
     and newest UpdatedDateUTC, and a hash of the (small) client and mapping tables."""
     parts: list[str] = []
-    try:
-        from xeroflow_core.sync.status import data_version as sync_version
-
-        parts.append(str(sync_version(engine)))
-    except Exception:  # noqa: BLE001 - the sync engine is optional for this fingerprint
-        parts.append("-")
+    parts.append(str(sync_version(engine)))
     with engine.connect() as conn:
         for model in (Invoice, CreditNote, Receipt, ExpenseClaim):
             n, newest = conn.execute(select(func.count(), func.max(model.updated_utc))).one()
@@ -173,7 +173,7 @@ def compute(
         previous_totals=prev_totals,
         headline=figures.change(totals, prev_totals),
         version=version,
-        computed_at=datetime.now().astimezone(),
+        computed_at=utcnow(),
     )
 
 
@@ -256,15 +256,38 @@ def drill_down(
 
 
 def last_sync(engine: Engine, tenants: tuple[str, ...] | None = None) -> dict[str, datetime | None]:
-    """When each organisation last finished a sync (from the sync engine's records)."""
-    out: dict[str, datetime | None] = {}
-    orgs = organisations(engine)
-    for t in tenants or tuple(orgs):
-        try:
-            from xeroflow_core.sync.status import last_successful_sync
+    """When each organisation last finished a sync (None: never synced without error)."""
+    return {t: last_successful_sync(engine, t) for t in tenants or tuple(organisations(engine))}
 
-            when = last_successful_sync(engine, t)
-            out[t] = getattr(when, "finished_at", when)
-        except Exception:  # noqa: BLE001 - no sync records yet: freshness unknown
-            out[t] = None
+
+@dataclass(frozen=True)
+class OrgReconciliation:
+    """One organisation's figures against Xero's own P&L (`stored` None: not fetched yet)."""
+
+    tenant_id: str
+    stored: reports.StoredReport | None
+    result: Reconciliation
+
+
+def reconciliation(
+    engine: Engine,
+    actor: Actor,
+    period: Period,
+    tenants: tuple[str, ...],
+    *,
+    view: View | None = None,
+) -> list[OrgReconciliation]:
+    """Each organisation's counted lines for `period` against its stored Profit and Loss report
+    (partners and admins). Pass the page's `view` when it covers `period` to reuse its facts."""
+    require(actor, "view_profitability")
+    if view is None or view.period != period:
+        view = profitability(engine, actor, period, tenants)
+    out = []
+    for tid in tenants:
+        stored = reports.load(engine, tid, period.start, period.end)
+        rec = reconcile(
+            engine, tid, period, view.facts, stored.lines if stored else None,
+            stored.fetched_at if stored else None,
+        )  # fmt: skip
+        out.append(OrgReconciliation(tid, stored, rec))
     return out
