@@ -213,3 +213,52 @@ def test_consent_by_another_xero_user_retires_the_old_authorisation(engine, sett
         old = s.exec(select(XeroToken).where(XeroToken.xero_userid == "someone-else")).one()
         assert old.status == "revoked"
         assert decrypt_token(settings, old.encrypted_token) == {}
+
+
+def test_a_refresh_finishing_after_a_disconnect_does_not_revive_the_token(
+    engine, settings, sandbox
+):
+    """The refresher held the lease when the admin disconnected: its rotated pair is dropped."""
+    from xeroflow_core.xero.tokens import _store_rotated
+
+    connect_sandbox(engine, settings)
+    with session_scope(engine) as s:
+        row = s.exec(select(XeroToken)).one()
+        row.refresh_lock_owner = "refresher-1"  # mid-refresh, lease held
+        token_id = row.id
+    disconnect(engine, settings, ADMIN, None)
+    rotated = {"access_token": "live", "refresh_token": "live-rt", "expires_in": 1800}
+    assert _store_rotated(engine, settings, token_id, "refresher-1", {}, rotated) is False
+    tok = _token(engine)
+    assert tok.status == "revoked"
+    assert decrypt_token(settings, tok.encrypted_token) == {}
+
+
+def test_disconnect_everything_audits_each_token_with_its_own_tenants(engine, settings):
+    from xeroflow_core.models import AuditLog
+    from xeroflow_core.xero.tokens import encrypt_token
+
+    with session_scope(engine) as s:
+        for user, tenant in (("u1", "tenant-a"), ("u2", "tenant-b")):
+            tok = XeroToken(xero_userid=user, status="needs_reconnect",
+                            encrypted_token=encrypt_token(settings, {}))  # fmt: skip
+            s.add(tok)
+            s.flush()
+            s.add(XeroConnection(tenant_id=tenant, tenant_name=tenant, token_id=tok.id,
+                                 status="needs_reconnect"))  # fmt: skip
+    assert sorted(disconnect(engine, settings, ADMIN, None)) == ["tenant-a", "tenant-b"]
+    with session_scope(engine) as s:
+        rows = s.exec(select(AuditLog).where(AuditLog.action == "xero.disconnect")).all()
+        seen = sorted(tuple(r.detail["tenants"]) for r in rows)
+    assert seen == [("tenant-a",), ("tenant-b",)]
+
+
+def test_disconnecting_the_last_organisation_of_an_authorisation_retires_it(
+    engine, settings, sandbox
+):
+    name = sorted(o.name for o in sandbox.orgs.values())[0]
+    [tenant] = connect_sandbox(engine, settings, tenant_names=[name])
+    assert disconnect(engine, settings, ADMIN, tenant) == [tenant]
+    tok = _token(engine)
+    assert tok.status == "revoked"  # keep_alive never refreshes it again
+    assert decrypt_token(settings, tok.encrypted_token) == {}

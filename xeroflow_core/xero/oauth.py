@@ -28,6 +28,7 @@ from xeroflow_core.models.xero import OAuthFlow, XeroConnection, XeroToken
 from xeroflow_core.settings import Settings
 from xeroflow_core.users import Actor, require
 from xeroflow_core.xero.connections import (
+    USED_STATUSES,
     active_tenants,
     choose_organisations,
     disconnect,
@@ -229,11 +230,7 @@ def handle_callback(
 def _retire_unused_tokens(session: Any, settings: Settings, keep_id: int) -> None:
     """Authorisations no organisation uses any more (every tenant moved to another Xero
     user's consent) are dropped here: never refreshed again, their tokens erased."""
-    used = {
-        c.token_id
-        for c in session.exec(select(XeroConnection))
-        if c.status in ("connected", "read_only", "needs_reconnect")
-    }
+    used = {c.token_id for c in session.exec(select(XeroConnection)) if c.status in USED_STATUSES}
     for tok in session.exec(select(XeroToken).where(XeroToken.status != "revoked")):
         if tok.id != keep_id and tok.id not in used:
             tok.status, tok.status_reason = "revoked", "replaced by another Xero user's consent"

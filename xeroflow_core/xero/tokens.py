@@ -212,7 +212,8 @@ def _release(engine: Engine, token_id: int, owner: str) -> None:
 def _store_rotated(
     engine: Engine, settings: Settings, token_id: int, owner: str, old: dict, new: dict
 ) -> bool:
-    """Commit the rotated pair (and bump the version) while we still hold the lease."""
+    """Commit the rotated pair (and bump the version) while we still hold the lease and the
+    authorisation is still active (False: a disconnect or another writer got there first)."""
     merged = {**old, **new}
     if not new.get("refresh_token"):
         merged["refresh_token"] = old.get("refresh_token")
@@ -221,6 +222,7 @@ def _store_rotated(
         result = s.execute(
             update(XeroToken)
             .where(XeroToken.id == token_id, XeroToken.refresh_lock_owner == owner)
+            .where(XeroToken.status == "active")  # a disconnect meanwhile wins: no live token back
             .values(
                 encrypted_token=encrypt_token(settings, merged),
                 access_expires_at=expiry_of(merged),
