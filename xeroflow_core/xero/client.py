@@ -8,7 +8,7 @@ is safe to retry.
   answer (429s included), and a reserve of the daily budget that background sync never spends.
 - A minute (or concurrent) 429 waits `Retry-After` and retries; a day 429 raises at once.
 - 5xx, timeouts and dropped connections retry a bounded number of times with exponential backoff
-  and jitter. The httpx transport itself never retries (retries=0): no hidden retries below ours.
+  and jitter — reads always, writes (PUT/POST/DELETE) only when they carry an Idempotency-Key. The httpx transport itself never retries (retries=0): no hidden retries below ours.
 - A 401 TokenExpired forces one single-flight refresh and retries once.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -64,7 +64,6 @@ class ClientOptions:
     minute_waits: int = 5  # minute/concurrent 429s waited out per call before giving up
     governor: Governor | None = None
     record_budget: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter (half to full of the step), capped."""
@@ -165,6 +164,8 @@ class XeroClient:
         """One logical call: governed, authenticated, retried where safe, errors typed."""
         url = f"{self.settings.accounting_url}/{path.lstrip('/')}"
         write = method.upper() in ("PUT", "POST", "DELETE")
+        # Xero may have applied a write whose answer we lost: repeat it only under its key.
+        retries_allowed = not write or any(k.lower() == "idempotency-key" for k in headers or {})
         opts = self.options
         failures = minute_waits = 0
         refreshed = False
@@ -188,7 +189,7 @@ class XeroClient:
             except httpx.TransportError as exc:  # timeouts, refused and dropped connections
                 self.calls += 1
                 failures += 1
-                if failures > opts.retries:
+                if failures > opts.retries or not retries_allowed:
                     raise XeroUnavailable(
                         f"{type(exc).__name__} calling Xero {path} ({failures} attempts)",
                         path=path,
@@ -228,7 +229,7 @@ class XeroClient:
                 continue
             if status in TRANSIENT_STATUSES:
                 failures += 1
-                if failures > opts.retries:
+                if failures > opts.retries or not retries_allowed:
                     raise XeroUnavailable(
                         f"Xero answered {status} to {path} {failures} times",
                         status=status,
@@ -342,10 +343,10 @@ class XeroClient:
             if row is None:
                 return
             now = datetime.now(UTC)
-            retry_at = _aware(row.retry_at)
+            retry_at = row.retry_at
             if row.problem == "day" and retry_at and retry_at > now:
                 self.governor.day_remaining = 0
-            elif row.updated_at and _aware(row.updated_at) > now - timedelta(minutes=30):
+            elif row.updated_at and row.updated_at > now - timedelta(minutes=30):
                 if row.day_remaining is not None and self.governor.day_remaining is None:
                     self.governor.day_remaining = row.day_remaining
             elif self.governor.day_remaining == 0:
@@ -357,12 +358,6 @@ class XeroClient:
         from xeroflow_core.sync.budget import record_call
 
         record_call(self.engine, self.tenant_id, response.status_code, response.headers)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _float(value: str | None, default: float) -> float:
