@@ -148,3 +148,23 @@ def test_two_workers_at_once_never_share_an_organisation(engine, big_sandbox, tm
             assert earlier.finished_at <= later.started_at  # one at a time per organisation
     assert len([r for r in runs if r.tenant_id == agency]) == 2
     assert db_invoices(engine, agency) == _snapshot(url, agency)
+
+
+def test_a_missing_handler_module_fails_the_worker_at_startup(sqlite_engine, monkeypatch):
+    """No silent fallback: if the reports module cannot be imported, building the scheduler
+    raises instead of quietly dropping the hourly job."""
+    from xeroflow_core.settings import load_settings
+    from xeroflow_core.sync.worker import build_scheduler
+
+    monkeypatch.setitem(sys.modules, "xeroflow_core.reports", None)
+    with pytest.raises(ImportError):
+        build_scheduler(sqlite_engine, load_settings())
+
+
+def test_the_scheduler_has_every_job(sqlite_engine):
+    from xeroflow_core.settings import load_settings
+    from xeroflow_core.sync.worker import build_scheduler
+
+    scheduler = build_scheduler(sqlite_engine, load_settings())
+    jobs = {j.id for j in scheduler.get_jobs()}
+    assert jobs == {"requests", "sync_fast", "sync_slow", "keep_alive", "reports"}

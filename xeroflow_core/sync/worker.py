@@ -3,15 +3,18 @@
 Jobs: poll work requests every few seconds (resyncs, reports, EOM pushes), incremental sync of
 the fast resources (Contacts, Invoices, CreditNotes) every `sync_fast_minutes` and of the slow
 ones every `sync_slow_minutes`, the token keep-alive daily, and the P&L report refresh hourly
-when that feature is installed. Every piece of work for an organisation runs while this process
-holds that organisation's lease, so several workers can run side by side safely.
+hourly. Requests for an organisation and scheduled syncs run while this process holds that
+organisation's lease, so several workers can run side by side safely. Two jobs do not take the
+tenant lease: the keep-alive works on authorisations, not organisations, and is made safe by
+each token's own single-flight refresh lease; the hourly P&L refresh (`reports.refresh_reports`)
+only reads reports and is not under the lease, so another worker may be talking to the same
+organisation at that moment (Xero's limits are still respected by its 429 handling).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import logging
 import signal
 import threading
@@ -98,14 +101,6 @@ def scheduled_sync(engine: Engine, settings: Settings, resources: tuple[str, ...
             log.exception("scheduled sync of %s failed", conn.tenant_id)
 
 
-def _optional(target: str) -> Any:
-    module_name, func_name = target.split(":")
-    try:
-        return getattr(importlib.import_module(module_name), func_name)
-    except (ImportError, AttributeError):
-        return None
-
-
 def build_scheduler(
     engine: Engine, settings: Settings, poll_seconds: float = 3.0
 ) -> BlockingScheduler:
@@ -132,14 +127,12 @@ def build_scheduler(
         args=(engine, settings, SLOW),
         id="sync_slow",
     )
-    keep_alive = _optional("xeroflow_core.xero.tokens:keep_alive")
-    if keep_alive is not None:
-        scheduler.add_job(keep_alive, "interval", days=1, args=(engine, settings), id="keep_alive")
-    refresh_reports = _optional("xeroflow_core.reports:refresh_reports")
-    if refresh_reports is not None:
-        scheduler.add_job(
-            refresh_reports, "interval", hours=1, args=(engine, settings), id="reports"
-        )
+    # Every job module is part of the product: a missing one fails here, at startup.
+    from xeroflow_core.reports import refresh_reports
+    from xeroflow_core.xero.tokens import keep_alive
+
+    scheduler.add_job(keep_alive, "interval", days=1, args=(engine, settings), id="keep_alive")
+    scheduler.add_job(refresh_reports, "interval", hours=1, args=(engine, settings), id="reports")
     return scheduler
 
 
