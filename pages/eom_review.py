@@ -35,6 +35,8 @@ except BillingRuleError as exc:
 flash = st.session_state.pop("eom_flash", None)
 if flash:
     st.success(flash)
+for why in st.session_state.pop("eom_refused", None) or []:
+    st.warning(f"Not pushed: {why}")
 
 
 def act(fn, *args, ok: str = "", **kwargs):  # noqa: ANN001, ANN201 - any service call
@@ -150,8 +152,13 @@ if can_push:
     )  # fmt: skip
     p1, p2 = st.columns([1, 4])
     if p1.button("Push to Xero", type="primary", disabled=not chosen, key="eom_push"):
-        act(review.request_push, engine, actor, month, chosen,
-            ok="Push #{out} queued: the worker sends the approved invoices to Xero as drafts.")  # fmt: skip
+        queued = act(review.request_push, engine, actor, month, chosen)
+        if queued is not None:
+            ids = ", ".join(f"#{i}" for i in queued.request_ids)
+            flash = f"Push {ids} queued: the worker sends the approved invoices to Xero as drafts."
+            st.session_state["eom_flash"] = flash
+            st.session_state["eom_refused"] = list(queued.refused)
+            st.rerun()
     tenants = sorted({d.tenant_id for d in drafts if d.tenant_id})
     if allowed(actor, "resync") and p2.button("Sync statuses from Xero", key="eom_sync"):
         ids = [act(work.request_sync, engine, actor, t, full=False) for t in tenants]

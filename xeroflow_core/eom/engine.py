@@ -75,7 +75,7 @@ class GenerateResult:
 
     def summary(self) -> str:
         parts = [f"{self.count(o)} {o}" for o in ("created", "updated", "unchanged", "adopted")]
-        parts.append(f"{self.count('skipped')} already pushed or excluded")
+        parts.append(f"{self.count('skipped')} already pushed, being pushed or excluded")
         return (
             f"{self.month:%Y-%m}: "
             + ", ".join(parts)
@@ -167,7 +167,8 @@ def _client_draft(
     tenant = contact.tenant_id if contact else (profile.tenant_id or "")
     if tenant_filter and tenant != tenant_filter:
         return None
-    if existing is not None and existing.state in FROZEN_STATES:
+    if existing is not None and (existing.state in FROZEN_STATES or existing.uncertain):
+        # uncertain: an earlier push may have reached Xero; the next push looks it up first
         return ClientOutcome(client.id, client.name, "skipped", existing.id)
     contact_row = s.get(Contact, (tenant, contact.contact_id)) if contact else None
     if contact_row is not None and contact_row.status != "ACTIVE":

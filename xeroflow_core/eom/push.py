@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, or_, update
@@ -30,7 +30,7 @@ from xeroflow_core.eom.pricing import existing_lines
 from xeroflow_core.models import utcnow
 from xeroflow_core.models.eom import EomDraft
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import SYSTEM, Actor, require
+from xeroflow_core.users import SYSTEM, Actor, get_user, require
 from xeroflow_core.xero.errors import (
     XeroBadRequest,
     XeroError,
@@ -123,10 +123,10 @@ class PushResult:
         return f"{text}; stopped: {self.stopped}" if self.stopped else text
 
 
-def _num(value: Decimal) -> float | int:
-    """JSON number for Xero: every value here has at most 4 places, which a float prints
-    exactly (shortest repr); money is never computed in float."""
-    return int(value) if value == value.to_integral_value() else float(value)
+def _num(value: Decimal) -> str:
+    """A quantity or amount for Xero as its exact decimal text (Xero reads numeric strings):
+    never through a float, so no digit is lost however long the number is."""
+    return format(Decimal(value), "f")
 
 
 def invoice_body(draft: EomDraft, lines: list) -> dict[str, Any]:
@@ -194,6 +194,42 @@ def _pushed_values(inv: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _fail(
+    engine: Engine, draft_id: int, actor: Actor, ref: str, msg: str, result: PushResult
+) -> PushResult:
+    """Xero refused this draft (or what it holds under its reference is not this draft)."""
+    _finish(engine, draft_id, actor, "eom.push_failed", state="failed", uncertain=False, error=msg)
+    result.failed[ref] = msg
+    return result
+
+
+def _total(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def adoption_problem(found: dict[str, Any], contact_id: str, total: Decimal, ref: str) -> str:
+    """Why the invoice Xero holds under our reference is not this draft's ('' if it is): an
+    invoice is adopted only when its contact (case-insensitive) and total are the draft's."""
+    number = str(found.get("InvoiceNumber") or found.get("InvoiceID") or "")
+    contact = str((found.get("Contact") or {}).get("ContactID") or "")
+    if contact.lower() != (contact_id or "").lower():
+        return (
+            f"Xero already has invoice {number} with reference {ref} for another contact: "
+            "change the reference pattern in Billing"
+        )
+    theirs = _total(found.get("Total"))
+    if theirs is None or theirs != total:
+        return (
+            f"Xero already has invoice {number} with reference {ref} and total {theirs}, but "
+            f"this draft's total is {total}: check the invoice in Xero (delete or void it if it "
+            "is not this draft's), then approve and push again"
+        )
+    return ""
+
+
 def _messages(inv: dict[str, Any]) -> list[str]:
     out = [str(e.get("Message")) for e in inv.get("ValidationErrors") or [] if e.get("Message")]
     for ln in inv.get("LineItems") or []:
@@ -225,12 +261,16 @@ def push_draft(
         draft = s.get(EomDraft, draft_id)
         body = invoice_body(draft, existing_lines(s, draft.id))
         key, ref = draft.idempotency_key, draft.reference
+        contact_id, total = draft.contact_id, draft.total
     last = ""
     for n in range(attempts):
         try:
             if look_first:
                 found = gateway.find_by_reference(ref)
                 if found is not None:
+                    why = adoption_problem(found, contact_id, total, ref)
+                    if why:
+                        return _fail(engine, draft_id, actor, ref, why, result)
                     _finish(engine, draft_id, actor, "eom.push_adopted", **_pushed_values(found))
                     result.adopted.append(ref)
                     return result
@@ -264,17 +304,7 @@ def push_draft(
             return result
         except (XeroValidationError, XeroBadRequest) as exc:  # a 400 for the whole request
             msg = "; ".join(getattr(exc, "messages", None) or []) or exc.xero_message
-            _finish(
-                engine,
-                draft_id,
-                actor,
-                "eom.push_failed",
-                state="failed",
-                uncertain=False,
-                error=msg,
-            )
-            result.failed[ref] = msg
-            return result
+            return _fail(engine, draft_id, actor, ref, msg, result)
         except (XeroUnavailable, XeroMalformed, XeroError) as exc:
             # the call may have reached Xero: look up by reference before the next PUT
             look_first, last = True, f"{exc} ({exc.xero_message})"
@@ -284,17 +314,7 @@ def push_draft(
             continue
         if str(inv.get("StatusAttributeString", "OK")).upper() == "ERROR" or inv.get("HasErrors"):
             msg = "; ".join(_messages(inv)) or "Xero refused the invoice"
-            _finish(
-                engine,
-                draft_id,
-                actor,
-                "eom.push_failed",
-                state="failed",
-                uncertain=False,
-                error=msg,
-            )
-            result.failed[ref] = msg
-            return result
+            return _fail(engine, draft_id, actor, ref, msg, result)
         _finish(engine, draft_id, actor, "eom.push", **_pushed_values(inv))
         result.pushed.append(ref)
         return result
@@ -364,24 +384,39 @@ def push_month(
 
 
 def _can_write(engine: Engine, tenant_id: str) -> bool:
-    try:
-        from xeroflow_core.xero.tokens import can_write
-    except ImportError:  # pragma: no cover - the connect engineer's module
-        return True
+    from xeroflow_core.xero.tokens import can_write
+
     return bool(can_write(engine, tenant_id))
 
 
+def _field(request: Any, name: str) -> Any:
+    if isinstance(request, dict):
+        return request.get(name)
+    return getattr(request, name, None)
+
+
+def requester(engine: Engine, request: Any) -> Actor:
+    """The person who asked for the push, with their role as it is *now* in the users table
+    (a user since disabled or demoted is refused by push_month); no requester: SYSTEM."""
+    username = str(_field(request, "requested_by") or "").strip()
+    if not username or username == SYSTEM.username:
+        return SYSTEM
+    user = get_user(engine, username)
+    if user is None or user.disabled:
+        return Actor(username, "")  # no role: require() refuses with the username in the text
+    return Actor(user.username, user.role)
+
+
 def handle_push_request(engine: Engine, settings: Settings, request: Any) -> dict[str, Any]:
-    """The worker's entry point for an "eom_push" work request (params: month, draft_ids)."""
-    params = getattr(request, "params", None)
+    """The worker's entry point for an "eom_push" work request (params: month, draft_ids),
+    run as the user who asked for it (audited under their name)."""
+    params = _field(request, "params")
     if params is None and isinstance(request, dict):
-        params = request.get("params", request)
+        params = request
     params = params or {}
-    tenant = getattr(request, "tenant_id", None) or (
-        request.get("tenant_id") if isinstance(request, dict) else None
-    )
+    tenant = _field(request, "tenant_id")
     result = push_month(
-        engine, settings, SYSTEM, params["month"], tenant_id=tenant or None,
+        engine, settings, requester(engine, request), params["month"], tenant_id=tenant or None,
         draft_ids=[int(i) for i in params.get("draft_ids") or []] or None,
     )  # fmt: skip
     return result.as_dict() | {"summary": result.summary()}

@@ -111,14 +111,28 @@ def list_drafts(
     return out
 
 
+UNCERTAIN_MESSAGE = (
+    "draft {ref}: an earlier push may have reached Xero without an answer; push again so "
+    "XeroFlow can look the invoice up by reference first, then edit it"
+)
+
+
+def _locked(s, draft_id: int) -> EomDraft | None:  # noqa: ANN001
+    """The draft, row-locked until commit on PostgreSQL: a push claiming it waits, then sees
+    the edited state (and a claim that came first makes this read see 'pushing')."""
+    return s.exec(select(EomDraft).where(EomDraft.id == draft_id).with_for_update()).first()
+
+
 def _editable(s, draft_id: int) -> EomDraft:  # noqa: ANN001
-    draft = s.get(EomDraft, draft_id)
+    draft = _locked(s, draft_id)
     if draft is None:
         raise ReviewError(f"draft {draft_id} does not exist")
     if draft.state not in EDITABLE_STATES:
         raise ReviewError(
             f"draft {draft.reference} is {draft.state}: a change after pushing is made in Xero"
         )
+    if draft.uncertain:
+        raise ReviewError(UNCERTAIN_MESSAGE.format(ref=draft.reference))
     return draft
 
 
@@ -193,7 +207,7 @@ def set_excluded(engine: Engine, actor: Actor, draft_id: int, excluded: bool = T
     """Leave a client out of this month's push (or bring it back)."""
     require(actor, "push_eom")
     with session_scope(engine) as s:
-        draft = s.get(EomDraft, draft_id)
+        draft = _locked(s, draft_id)
         if draft is None:
             raise ReviewError(f"draft {draft_id} does not exist")
         if excluded:
@@ -212,7 +226,7 @@ def approve(engine: Engine, actor: Actor, draft_ids: list[int]) -> list[str]:
     refused = []
     with session_scope(engine) as s:
         for draft_id in draft_ids:
-            draft = s.get(EomDraft, draft_id)
+            draft = _locked(s, draft_id)
             if draft is None:
                 refused.append(f"draft {draft_id} does not exist")
             elif draft.state == "approved":
@@ -232,10 +246,21 @@ def approve(engine: Engine, actor: Actor, draft_ids: list[int]) -> list[str]:
     return refused
 
 
-def request_push(engine: Engine, actor: Actor, month: str | date, draft_ids: list[int]) -> int:
-    """Approve the selection and queue an "eom_push" work request for the worker.
+@dataclass
+class PushRequested:
+    """What request_push queued: one work request per organisation, and the drafts it could
+    not approve (with why), for the page to show."""
 
-    The page never calls Xero: it writes the request row; the worker pushes and records."""
+    request_ids: list[int]
+    refused: list[str]
+
+
+def request_push(
+    engine: Engine, actor: Actor, month: str | date, draft_ids: list[int]
+) -> PushRequested:
+    """Approve the selection and queue an "eom_push" work request per organisation.
+
+    The page never calls Xero: it writes the request rows; the worker pushes as this actor."""
     require(actor, "push_eom")
     first = parse_month(month)
     refused = approve(engine, actor, draft_ids)
@@ -252,8 +277,7 @@ def request_push(engine: Engine, actor: Actor, month: str | date, draft_ids: lis
     from xeroflow_core.sync.requests import submit  # the sync engineer's work queue
 
     params = {"month": f"{first:%Y-%m}", "draft_ids": list(draft_ids)}
-    request_id = 0
-    for tenant in tenants:
-        request_id = submit(engine, actor, "eom_push", tenant, params)
-    audit.record(engine, actor, "eom.push_requested", f"{first:%Y-%m}", drafts=draft_ids)
-    return request_id
+    request_ids = [submit(engine, actor, "eom_push", tenant, params) for tenant in tenants]
+    audit.record(engine, actor, "eom.push_requested", f"{first:%Y-%m}", drafts=draft_ids,
+                 requests=request_ids, refused=refused)  # fmt: skip
+    return PushRequested(request_ids, refused)
