@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from xeroflow_core import audit
@@ -279,7 +280,7 @@ def _drop_created_client(s: Session, client_id: int, journal: Journal) -> None:
                 s.exec(delete(Client).where(Client.id == client_id))
             journal.changes["deleted"] = client_id
             return
-        except Exception:  # noqa: BLE001 - another feature's row refers to it: archive instead
+        except IntegrityError:  # another feature's row (e.g. billing) refers to it: archive
             pass
     client.status = "archived"
     journal.changes["archived"] = client_id

@@ -128,3 +128,16 @@ def test_overdue_defaults_to_the_utc_date(engine, queue, monkeypatch) -> None:
     assert [
         d.overdue for d in client_financials.contact_documents(engine, f.TENANT, queue["acme"])
     ] == [False]
+
+
+def test_undo_create_archives_a_client_another_feature_refers_to(engine) -> None:
+    from xeroflow_core.models import Client
+    from xeroflow_core.models.eom import BillingProfile
+
+    client = clients.create_client(engine, STAFF, "Acme")
+    with session_scope(engine) as s:
+        s.add(BillingProfile(client_id=client.id))
+        aid = s.exec(select(AuditLog.id).where(AuditLog.action == "client.create")).one()
+    undo(engine, STAFF, aid)  # the delete hits the billing profile's foreign key: archived
+    with session_scope(engine) as s:
+        assert s.get(Client, client.id).status == "archived"
