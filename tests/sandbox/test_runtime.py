@@ -87,9 +87,9 @@ def test_cli_serves_over_http(tmp_path):
             except httpx.TransportError:
                 time.sleep(0.05)
         else:
-            pytest.fail(
-                "sandbox CLI did not start: " + proc.stdout.read().decode() if proc.stdout else ""
-            )
+            proc.terminate()  # read its output only once it has stopped: never hang on a pipe
+            output, _ = proc.communicate(timeout=10)
+            pytest.fail("sandbox CLI did not start: " + (output or b"").decode())
         assert r.status_code == 200 and r.json()["issuer"] == "https://identity.xero.com"
     finally:
         proc.terminate()

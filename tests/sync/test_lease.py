@@ -5,7 +5,6 @@ organisation another process is syncing."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -35,11 +34,16 @@ def test_one_holder_at_a_time_across_racers(engine):
     assert current_holder(engine, T).holder == winners[0]
 
 
-def test_expired_lease_is_taken_over_and_the_old_holder_knows(engine):
-    old = try_acquire(engine, T, holder="old", ttl=0.5)
+def test_expired_lease_is_taken_over_and_the_old_holder_knows(engine, monkeypatch):
+    from datetime import timedelta
+
+    from xeroflow_core.sync import lease as lease_mod
+
+    old = try_acquire(engine, T, holder="old", ttl=30)
     old._stop.set()  # noqa: SLF001 - simulate a stalled process that stopped renewing
     assert try_acquire(engine, T, holder="new", ttl=30) is None
-    time.sleep(0.7)
+    real_now = lease_mod.utcnow
+    monkeypatch.setattr(lease_mod, "utcnow", lambda: real_now() + timedelta(seconds=60))
     new = try_acquire(engine, T, holder="new", ttl=30)
     assert new is not None
     assert not old.renew() and old.lost

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import deque
 
 import httpx
+import pytest
 
 from tests.support.sync import connect
 from xeroflow_core.sandbox.app import SandboxConfig, create_app
@@ -15,6 +16,7 @@ from xeroflow_core.sync.engine import sync_tenant
 from xeroflow_core.xero.client import ClientOptions, Governor
 
 
+@pytest.mark.slow
 def test_full_syncs_pace_to_sixty_a_minute_without_429s(sqlite_engine):
     app = create_app(SandboxConfig(seed=3, invoices=12_000, frozen_clock=True, rate_limits=True))
     sb = app.state.sandbox

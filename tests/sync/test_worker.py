@@ -83,6 +83,7 @@ def _stop(*procs: subprocess.Popen) -> None:
             p.kill()
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_sync_then_restarted_converges(engine, big_sandbox, tmp_path):
     url, sb = big_sandbox
     sb.faults.clear()
@@ -119,6 +120,7 @@ def test_worker_killed_mid_sync_then_restarted_converges(engine, big_sandbox, tm
     assert sorted(r.status for r in runs) == ["interrupted", "ok"]
 
 
+@pytest.mark.slow
 def test_two_workers_at_once_never_share_an_organisation(engine, big_sandbox, tmp_path):
     url, sb = big_sandbox
     sb.faults.clear()
