@@ -11,7 +11,6 @@ from xeroflow_core.money import fmt_money
 from xeroflow_core.profitability import charts, figures, tables
 from xeroflow_core.profitability.definitions import DEFINITIONS
 from xeroflow_core.profitability.periods import default_custom_range, period_choices
-from xeroflow_core.profitability.tables import change_text
 from xeroflow_core.sync.status import age
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
@@ -101,33 +100,8 @@ table = view.table[view.table["currency"] == currency]
 
 # --- headline -----------------------------------------------------------------------------------
 head = view.headline[view.headline["currency"] == currency].iloc[0]
-
-
-m1, m2, m3, m4 = st.columns(4)
-m1.metric(
-    f"Revenue ({currency})",
-    fmt_money(head["revenue"]),
-    change_text(head["revenue_change"], head["revenue_change_pct"]),
-    help="vs the previous period",
-)
-m2.metric(
-    f"Direct costs ({currency})",
-    fmt_money(head["direct_costs"]),
-    change_text(head["direct_costs_change"], head["direct_costs_change_pct"]),
-    delta_color="inverse",
-)
-m3.metric(
-    f"Gross profit ({currency})",
-    fmt_money(head["gross_profit"]),
-    change_text(head["gross_profit_change"], head["gross_profit_change_pct"]),
-    help="Before people costs: Xero keeps salaries in overheads.",
-)
-mg = head["margin"]
-m4.metric(
-    "Margin",
-    "–" if mg is None else f"{mg * 100:.1f}%",
-    None if head["margin_change"] is None else f"{head['margin_change'] * 100:+.1f} pts",
-)
+for col, metric in zip(st.columns(4), tables.headline_metrics(head, currency), strict=True):
+    col.metric(**metric)
 tot = view.totals[view.totals["currency"] == currency].iloc[0]
 st.caption(
     f"{tot['clients']} clients · unmatched revenue {fmt_money(tot['unmatched_revenue'], currency)}"

@@ -59,3 +59,16 @@ def test_the_view_is_computed_at_an_aware_utc_time(engine, book) -> None:
     view = pf.profitability(engine, PARTNER, OCT, (b.TENANT,))
     assert view.computed_at.tzinfo is UTC
     assert pf.last_sync(engine, (b.TENANT,)) == {b.TENANT: None}  # never synced
+
+
+def test_headline_metrics_read_as_the_page_shows_them(engine, book) -> None:
+    from xeroflow_core.profitability import tables
+
+    pf.clear_cache()
+    view = pf.profitability(engine, PARTNER, OCT, (b.TENANT,))
+    head = view.headline[view.headline["currency"] == "NZD"].iloc[0]
+    rev, costs, gp, margin = tables.headline_metrics(head, "NZD")
+    assert (rev["label"], rev["value"]) == ("Revenue (NZD)", "1,000.00")
+    assert costs["delta_color"] == "inverse" and gp["label"] == "Gross profit (NZD)"
+    assert margin["value"] == "100.0%"
+    assert tables.change_text(None, None) is None

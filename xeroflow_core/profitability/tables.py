@@ -79,3 +79,34 @@ def reconciliation_frame(rows: pd.DataFrame) -> pd.DataFrame:
             "Ties": ["yes" if t else "no" for t in rows["ties"]],
         }
     )
+
+
+def headline_metrics(head: pd.Series, currency: str) -> list[dict]:
+    """The four headline metrics (keyword arguments of `st.metric`) of one currency's headline
+    row: value, change against the previous period, and what it means."""
+    mg, mg_change = head["margin"], head["margin_change"]
+    return [
+        {
+            "label": f"Revenue ({currency})",
+            "value": fmt_money(head["revenue"]),
+            "delta": change_text(head["revenue_change"], head["revenue_change_pct"]),
+            "help": "vs the previous period",
+        },
+        {
+            "label": f"Direct costs ({currency})",
+            "value": fmt_money(head["direct_costs"]),
+            "delta": change_text(head["direct_costs_change"], head["direct_costs_change_pct"]),
+            "delta_color": "inverse",
+        },
+        {
+            "label": f"Gross profit ({currency})",
+            "value": fmt_money(head["gross_profit"]),
+            "delta": change_text(head["gross_profit_change"], head["gross_profit_change_pct"]),
+            "help": "Before people costs: Xero keeps salaries in overheads.",
+        },
+        {
+            "label": "Margin",
+            "value": "–" if mg is None else f"{mg * 100:.1f}%",
+            "delta": None if mg_change is None else f"{mg_change * 100:+.1f} pts",
+        },
+    ]
