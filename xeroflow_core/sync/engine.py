@@ -57,11 +57,10 @@ class SyncRunResult:
 
 
 def _optional_refusal(res: Resource, exc: XeroError) -> bool:
-    return (
-        res.optional
-        and isinstance(exc, (XeroForbidden, XeroUnauthorized))
-        or (res.optional and exc.status in (401, 403, 404, 410))
-    )
+    """An optional resource Xero refuses (not allowed, not available) is skipped, not failed."""
+    if not res.optional:
+        return False
+    return isinstance(exc, (XeroForbidden, XeroUnauthorized)) or exc.status in (401, 403, 404, 410)
 
 
 def sync_tenant(

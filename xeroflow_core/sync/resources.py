@@ -162,14 +162,13 @@ def _documents(
     known = store_rows(
         conn, table, ctx.tenant_id, key, rows, known=ctx.known([r[key] for r in rows])
     )
-    with_lines = [d for d in items if "LineItems" in d]
+    # A document named twice in one page keeps the lines of its last copy only.
+    with_lines = {d[xero_key].lower(): d for d in items if "LineItems" in d}
     if with_lines:
         option_of = ctx.option_of(conn)
         lines: list[dict] = []
-        ids = []
-        for d in with_lines:
-            doc_id = d[xero_key].lower()
-            ids.append(doc_id)
+        ids = list(with_lines)
+        for doc_id, d in with_lines.items():
             lines.extend(parse.lines(ctx.tenant_id, kind, doc_id, d["LineItems"], option_of))
         replace_lines(conn, ctx.tenant_id, kind, ids, lines, known)
     return _ids(rows, key)

@@ -76,6 +76,9 @@ def store_rows(
     because the tenant's lease makes this process the only writer of its synced rows."""
     if not rows:
         return set()
+    # One row per key (the last copy wins): a plain INSERT into a fresh table, and PostgreSQL's
+    # ON CONFLICT alike, refuse a key twice in one statement.
+    rows = list({r[key]: r for r in rows}.values())
     if known is None and conn.dialect.name == "postgresql":
         keys = [c.name for c in table.primary_key.columns]
         keep = set(keep)
