@@ -129,6 +129,10 @@ def test_changes_land_with_lifecycle_rules(engine, sandbox, sandbox_url):
             s.exec(select(AuditLog).where(AuditLog.action == "sync.contact_merged")).first()
             is not None
         )
+        merged = s.scalars(select(AuditLog).where(AuditLog.action == "sync.contact_merged")).all()
+        assert {(a.username, a.target, a.detail["from"]) for a in merged} == {
+            ("system", loser.id, loser.id)
+        }
 
 
 def test_records_changed_while_paging_are_not_skipped(engine, sandbox, sandbox_url):

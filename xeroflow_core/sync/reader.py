@@ -14,10 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
+from xeroflow_core import audit
 from xeroflow_core.sync import runs
 from xeroflow_core.sync.lease import Lease
 from xeroflow_core.sync.resources import PAGE_SIZE, PageContext, Resource
+from xeroflow_core.users import SYSTEM
 from xeroflow_core.xero import parse
 from xeroflow_core.xero.client import XeroClient
 from xeroflow_core.xero.errors import XeroMalformed
@@ -123,21 +126,11 @@ class ResourceReader:
                 runs.move_cursor(conn, self.tenant_id, self.res.name, new_cursor)
             runs.set_progress(conn, self.run_id, progress)
             if self.ctx.merges:
-                from xeroflow_core.models import AuditLog, utcnow
-
-                conn.execute(
-                    AuditLog.__table__.insert(),
-                    [
-                        {
-                            "at": utcnow(),
-                            "username": "system",
-                            "action": "sync.contact_merged",
-                            "target": m["from"],
-                            "detail": m,
-                        }
-                        for m in self.ctx.merges
-                    ],
-                )
+                # audited in this page's transaction: the moves and their record commit together
+                with Session(bind=conn) as s:
+                    for m in self.ctx.merges:
+                        audit.record(s, SYSTEM, "sync.contact_merged", m["from"], **m)
+                    s.flush()
                 self.ctx.merges.clear()
         self.result.rows += len(items)
         self.result.cursor = new_cursor
