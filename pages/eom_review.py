@@ -4,14 +4,13 @@ Admins generate, edit and push; partners review read-only; staff never get here 
 Push button only writes an "eom_push" work request: the worker talks to Xero.
 """
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from xeroflow_core.eom import review
-from xeroflow_core.eom.billing import BillingRuleError, parse_month
+from xeroflow_core.eom.billing import BillingRuleError, parse_month, previous_month
 from xeroflow_core.eom.engine import generate
+from xeroflow_core.models.core import utc_today
 from xeroflow_core.money import fmt_money
 from xeroflow_core.sync import requests as work
 from xeroflow_core.ui.guard import allowed, require_page
@@ -23,7 +22,7 @@ engine = get_engine()
 can_push = allowed(actor, "push_eom")
 
 st.title("EOM Review")
-last_month = date.fromordinal(date.today().replace(day=1).toordinal() - 1).strftime("%Y-%m")
+last_month = previous_month(utc_today()).strftime("%Y-%m")
 c1, c2, c3 = st.columns([1, 1, 3])
 month_text = c1.text_input("Month (YYYY-MM)", value=last_month, key="eom_month")
 try:

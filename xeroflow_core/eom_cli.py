@@ -1,7 +1,7 @@
 """`python -m xeroflow_core eom ...`: generate, list, approve and push a month's invoices.
 
-The same service functions as the EOM Review page, acting as the system user (an admin), so the
-same rules hold: problems block approval, pushed drafts are never regenerated, a push is
+The same service functions as the EOM Review page, acting as the system user (an admin; the
+audit log records "system", and every command says so), so the same rules hold: problems block approval, pushed drafts are never regenerated, a push is
 exactly-once through the outbox. `push` runs in the foreground (no worker needed).
 """
 
@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 
 from sqlmodel import or_, select
 
 from xeroflow_core.db import make_engine, migrate, session_scope
 from xeroflow_core.eom import review
-from xeroflow_core.eom.billing import BillingRuleError, parse_month
+from xeroflow_core.eom.billing import BillingRuleError, parse_month, previous_month
 from xeroflow_core.eom.engine import generate
 from xeroflow_core.eom.push import push_month
 from xeroflow_core.models import Organisation
+from xeroflow_core.models.core import utc_today
 from xeroflow_core.money import fmt_money
 from xeroflow_core.settings import get_settings
 from xeroflow_core.users import SYSTEM
@@ -39,9 +39,9 @@ def _org(engine, text: str | None) -> str | None:  # noqa: ANN001
     return row.tenant_id
 
 
-def _print_drafts(drafts: list[review.DraftView]) -> None:
+def _print_drafts(drafts: list[review.DraftView], month: str) -> None:
     if not drafts:
-        print("No drafts for this month. Run `eom generate --month YYYY-MM` first.")
+        print(f"No drafts for {month}. Run `eom generate --month YYYY-MM` first.")
         return
     print(f"{'id':>5}  {'client':<28} {'reference':<26} {'total':>14}  {'state':<9} xero")
     for d in drafts:
@@ -82,11 +82,9 @@ def main(argv: list[str]) -> int:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     migrate(engine)
-    today = date.today().replace(day=1)
     try:
-        month = parse_month(args.month) if args.month else parse_month(
-            date.fromordinal(today.toordinal() - 1)
-        )  # fmt: skip
+        month = parse_month(args.month) if args.month else previous_month(utc_today())
+        print(f"eom {args.cmd} {month:%Y-%m} as the system user ({SYSTEM.username}, admin)")
         if args.cmd == "generate":
             result = generate(
                 engine, SYSTEM, month, _org(engine, args.org), args.rounding or settings.rounding
@@ -95,7 +93,7 @@ def main(argv: list[str]) -> int:
             for c in result.with_problems:
                 print(f"  {c.client_name}: {'; '.join(c.problems)}")
         elif args.cmd == "list":
-            _print_drafts(review.list_drafts(engine, SYSTEM, month, settings))
+            _print_drafts(review.list_drafts(engine, SYSTEM, month, settings), f"{month:%Y-%m}")
         elif args.cmd == "approve":
             ids = args.ids or [d.id for d in review.list_drafts(engine, SYSTEM, month)]
             refused = review.approve(engine, SYSTEM, ids)

@@ -52,6 +52,11 @@ def parse_month(text: str | date) -> date:
     return date(int(m.group(1)), int(m.group(2)), 1)
 
 
+def previous_month(today: date) -> date:
+    """The first day of the month before `today` (the default month to invoice)."""
+    return date.fromordinal(today.replace(day=1).toordinal() - 1).replace(day=1)
+
+
 def month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 

@@ -33,6 +33,7 @@ from xeroflow_core.eom.billing_data import LinkedContact, linked_contacts
 from xeroflow_core.eom.costs import Cost, attributed_costs, claims
 from xeroflow_core.eom.pricing import (
     Ledger,
+    currency_problems,
     dedupe,
     existing_lines,
     idempotency_key,
@@ -269,8 +270,10 @@ def _client_draft(
             LineSpec("rebill", text, Decimal(1), amount, profile.rebill_account_code,
                      profile.rebill_tax_type, None, cost.tenant_id, cost.line_item_id)
         )  # fmt: skip
-    if costs and org and currency and currency != org.base_currency:
-        warnings.append(f"rebilled costs are in {org.base_currency}; the invoice is in {currency}")
+    rebills = sum(1 for sp in specs if sp.source == "rebill")
+    rebills += sum(1 for ln in kept if ln.source == "rebill")
+    if org:
+        problems += currency_problems(rebills, org.base_currency, currency)
 
     lines = priced_lines(ledger, tenant, specs, kept, profile.line_amount_types, rounding, problems)
     totals = document_totals(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from xeroflow_core.eom.billing import REVENUE_ACCOUNT_TYPES, LineSpec
-from xeroflow_core.models import Account, TaxRate, utcnow
+from xeroflow_core.models import Account, Organisation, TaxRate, utcnow
 from xeroflow_core.models.eom import EomDraft, EomDraftLine
 from xeroflow_core.money import ZERO, document_totals, line_amount, line_tax
 
@@ -87,12 +87,19 @@ def priced_lines(
         for sp in specs
     ] + kept  # fmt: skip
     for ln in rows:
-        check_line(ledger, tenant, ln, problems)
-        rate = ledger.rate(tenant, ln.tax_type)
-        ln.line_amount = line_amount(ln.quantity, ln.unit_amount, rounding)
-        ln.tax_amount = line_tax(ln.line_amount, rate, lat, rounding)
+        _price_line(ledger, tenant, ln, lat, rounding, problems)
         out.append(ln)
     return out
+
+
+def _price_line(
+    ledger: Ledger, tenant: str, ln: EomDraftLine, lat: str, rounding: str, problems: list[str]
+) -> None:
+    """Check one line against the ledger and price it as Xero does (amount 2 places, then the
+    line's tax rounded): the one rule for generation and for a person's edit."""
+    check_line(ledger, tenant, ln, problems)
+    ln.line_amount = line_amount(ln.quantity, ln.unit_amount, rounding)
+    ln.tax_amount = line_tax(ln.line_amount, ledger.rate(tenant, ln.tax_type), lat, rounding)
 
 
 def check_line(ledger: Ledger, tenant: str, ln: EomDraftLine, problems: list[str]) -> None:
@@ -122,20 +129,34 @@ def check_line(ledger: Ledger, tenant: str, ln: EomDraftLine, problems: list[str
         problems.append(f"{label}: tax type {ln.tax_type} cannot be used on sales")
 
 
+REBILL_CURRENCY = "rebilled costs"
+
+
+def currency_problems(rebill_lines: int, base_currency: str, currency: str) -> list[str]:
+    """Rebilled costs are in the organisation's base currency and XeroFlow does not convert
+    them: on an invoice in another currency they would be wrong, so approval is blocked."""
+    if not rebill_lines or not currency or not base_currency or currency == base_currency:
+        return []
+    return [
+        f"{REBILL_CURRENCY}: {rebill_lines} line(s) are in {base_currency} but the invoice is in "
+        f"{currency} and XeroFlow does not convert them; remove the rebill lines (and turn "
+        f"rebilling off in Billing) or invoice a {base_currency} contact"
+    ]
+
+
 def reprice(s: Session, draft: EomDraft, rounding: str = "half_up") -> None:
     """Recompute a draft's lines, totals and problems after a person's edit (review.py)."""
     lines = existing_lines(s, draft.id)
     ledger = Ledger(s)
-    problems = [p for p in draft.problems if not p.startswith(("line ", "zero-value"))]
+    problems = [
+        p for p in draft.problems if not p.startswith(("line ", "zero-value", REBILL_CURRENCY))
+    ]
+    org = s.get(Organisation, draft.tenant_id) if draft.tenant_id else None
+    if org is not None:
+        rebills = sum(1 for ln in lines if ln.source == "rebill")
+        problems += currency_problems(rebills, org.base_currency, draft.currency_code)
     for ln in lines:
-        check_line(ledger, draft.tenant_id, ln, problems)
-        ln.line_amount = line_amount(ln.quantity, ln.unit_amount, rounding)
-        ln.tax_amount = line_tax(
-            ln.line_amount,
-            ledger.rate(draft.tenant_id, ln.tax_type),
-            draft.line_amount_types,
-            rounding,
-        )
+        _price_line(ledger, draft.tenant_id, ln, draft.line_amount_types, rounding, problems)
         s.add(ln)
     totals = document_totals(
         ((ln.line_amount, ln.tax_amount) for ln in lines), draft.line_amount_types

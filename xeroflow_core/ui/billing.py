@@ -6,14 +6,13 @@ audit; this module only hides the edit widgets from people who may not edit.
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 from sqlalchemy import Engine
 
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import billing_data as bd
 from xeroflow_core.eom.billing import FREQUENCIES, KINDS, LINE_AMOUNT_TYPES, BillingRuleError
+from xeroflow_core.models.core import utc_today
 from xeroflow_core.money import fmt_money
 from xeroflow_core.ui.guard import allowed
 from xeroflow_core.users import Actor, PermissionDenied
@@ -172,7 +171,7 @@ def _add_item_form(engine, actor, client_id, account_codes, account_label, tax_c
         anchor = c8.number_input("Month (quarterly/yearly)", 1, 12, 1)
         start = c9.date_input("Start", value=None)
         end = c10.date_input("End", value=None)
-        one_off = c11.text_input("One-off month (YYYY-MM)", date.today().strftime("%Y-%m"))
+        one_off = c11.text_input("One-off month (YYYY-MM)", utc_today().strftime("%Y-%m"))
         if st.form_submit_button("Add fee"):
             _run(
                 lambda: bd.add_item(
