@@ -227,49 +227,44 @@ def _contact_id(doc: dict[str, Any]) -> str:
     return _lower((doc.get("Contact") or {}).get("ContactID"))
 
 
-def invoice(tenant_id: str, d: dict[str, Any]) -> Row:
+def _document_common(tenant_id: str, d: dict[str, Any]) -> Row:
+    """The columns an invoice and a credit note share."""
     return {
         "tenant_id": tenant_id,
-        "invoice_id": _lower(d["InvoiceID"]),
         "type": _s(d.get("Type"), 16),
-        "invoice_number": _s(d.get("InvoiceNumber"), 255),
         "reference": _s(d.get("Reference"), 255),
         "contact_id": _contact_id(d),
         "date": ms_date(d.get("Date")),
-        "due_date": ms_date(d.get("DueDate")),
         "status": _s(d.get("Status") or "DRAFT", 16),
         "line_amount_types": _s(d.get("LineAmountTypes") or "Exclusive", 16),
         "sub_total": dec(d.get("SubTotal")),
         "total_tax": dec(d.get("TotalTax")),
         "total": dec(d.get("Total")),
+        "currency_code": _s(d.get("CurrencyCode"), 3),
+        "currency_rate": dec(d.get("CurrencyRate"), ONE) or ONE,
+        "updated_utc": ms_instant(d.get("UpdatedDateUTC")),
+    }
+
+
+def invoice(tenant_id: str, d: dict[str, Any]) -> Row:
+    return {
+        **_document_common(tenant_id, d),
+        "invoice_id": _lower(d["InvoiceID"]),
+        "invoice_number": _s(d.get("InvoiceNumber"), 255),
+        "due_date": ms_date(d.get("DueDate")),
         "amount_due": dec(d.get("AmountDue")),
         "amount_paid": dec(d.get("AmountPaid")),
         "amount_credited": dec(d.get("AmountCredited")),
-        "currency_code": _s(d.get("CurrencyCode"), 3),
-        "currency_rate": dec(d.get("CurrencyRate"), ONE) or ONE,
         "fully_paid_on": ms_date(d.get("FullyPaidOnDate")),
-        "updated_utc": ms_instant(d.get("UpdatedDateUTC")),
     }
 
 
 def credit_note(tenant_id: str, d: dict[str, Any]) -> Row:
     return {
-        "tenant_id": tenant_id,
+        **_document_common(tenant_id, d),
         "credit_note_id": _lower(d["CreditNoteID"]),
-        "type": _s(d.get("Type"), 16),
         "credit_note_number": _s(d.get("CreditNoteNumber"), 255),
-        "reference": _s(d.get("Reference"), 255),
-        "contact_id": _contact_id(d),
-        "date": ms_date(d.get("Date")),
-        "status": _s(d.get("Status") or "DRAFT", 16),
-        "line_amount_types": _s(d.get("LineAmountTypes") or "Exclusive", 16),
-        "sub_total": dec(d.get("SubTotal")),
-        "total_tax": dec(d.get("TotalTax")),
-        "total": dec(d.get("Total")),
         "remaining_credit": dec(d.get("RemainingCredit")),
-        "currency_code": _s(d.get("CurrencyCode"), 3),
-        "currency_rate": dec(d.get("CurrencyRate"), ONE) or ONE,
-        "updated_utc": ms_instant(d.get("UpdatedDateUTC")),
     }
 
 
