@@ -22,11 +22,14 @@ def round_money(value: Decimal, rounding: str = "half_up") -> Decimal:
 
 
 def to_base(amount: Decimal, currency_rate: Decimal | None) -> Decimal:
-    """Convert a document amount to base currency: Xero quotes the rate as document-currency
-    units per one base unit, so base = amount / rate (unrounded; round only for display)."""
+    """Convert a document amount (a line, or a document's total) to base currency as Xero posts
+    it: Xero quotes the rate as document-currency units per one base unit, so base =
+    amount / rate, rounded to the cent per amount (half-up). Base-currency amounts (no rate,
+    or 1) are taken as they are. The one conversion: profitability, the client page, EOM
+    rebilling and matching all use it."""
     if not currency_rate or currency_rate == 1:
         return amount
-    return amount / currency_rate
+    return round_money(amount / currency_rate)
 
 
 def line_amount(quantity: Decimal, unit_amount: Decimal, rounding: str = "half_up") -> Decimal:

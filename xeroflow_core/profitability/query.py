@@ -45,7 +45,7 @@ from xeroflow_core.models import (
     Receipt,
 )
 from xeroflow_core.models.types import Money, Rate
-from xeroflow_core.money import round_money
+from xeroflow_core.money import to_base  # the one conversion (money.py); query.to_base
 
 POSTED = ("AUTHORISED", "PAID")
 COST_ACCOUNT_TYPES = ("DIRECTCOSTS",)
@@ -258,14 +258,6 @@ def sources(start: date, end: date, tenants: tuple[str, ...], attribute: bool = 
 def all_tenants(engine: Engine) -> tuple[str, ...]:
     with engine.connect() as conn:
         return tuple(conn.execute(select(Organisation.tenant_id)).scalars())
-
-
-def to_base(net: Decimal, rate: Decimal | None) -> Decimal:
-    """Xero converts each foreign line to base currency and rounds it to the cent; base
-    currency lines are taken as they are."""
-    if rate is None or rate == ONE:
-        return net
-    return round_money(net / rate)
 
 
 FACT_COLUMNS = ["tenant_id", "category", "client_id", "month", "account_code", "amount"]
