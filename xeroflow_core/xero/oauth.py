@@ -38,7 +38,6 @@ from xeroflow_core.xero.connections import (
     store_connections,
 )
 from xeroflow_core.xero.tokens import (
-    as_utc,
     encrypt_token,
     expiry_of,
     oauth_client,
@@ -201,7 +200,7 @@ def handle_callback(
         if flow.code_hash == proof:
             return _wait_for_outcome(engine, state)  # the same callback, run again
         return _refused(engine, actor, "replayed state")
-    if as_utc(flow.expires_at) < now:
+    if flow.expires_at < now:
         return _refused(engine, actor, "expired state")
     with session_scope(engine) as s:  # consume atomically: exactly one run gets rowcount 1
         taken = s.execute(

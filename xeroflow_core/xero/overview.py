@@ -11,7 +11,6 @@ from sqlmodel import select
 
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.xero import XeroConnection, XeroToken
-from xeroflow_core.xero.tokens import as_utc
 
 STATE_LABELS = {
     "not_connected": "Not connected",
@@ -57,10 +56,8 @@ def last_sync_times(engine: Engine) -> dict[str, datetime]:
     when the sync tables are not there (the Connect page then omits the figure)."""
     from sqlalchemy import func
 
-    try:
-        from xeroflow_core.models.sync import SyncRun
-    except ImportError:
-        return {}
+    from xeroflow_core.models.sync import SyncRun
+
     try:
         with session_scope(engine) as s:
             rows = s.execute(
@@ -87,7 +84,7 @@ def overview(engine: Engine) -> ConnectionOverview:
     orgs = [
         OrganisationView(
             c.tenant_id, c.tenant_name, c.tenant_type, c.status, STATE_LABELS.get(c.status, c.status),
-            c.status_reason, c.sync_enabled, as_utc(c.connected_at), as_utc(syncs.get(c.tenant_id)),
+            c.status_reason, c.sync_enabled, c.connected_at, syncs.get(c.tenant_id),
         )
         for c in conns
     ]  # fmt: skip
@@ -103,7 +100,7 @@ def overview(engine: Engine) -> ConnectionOverview:
     else:
         state = "not_connected"
     scopes = sorted({sc for t in tokens for sc in t.scopes.split()})
-    refreshed = [as_utc(t.refreshed_at or t.created_at) for t in tokens]
+    refreshed = [t.refreshed_at or t.created_at for t in tokens]
     reasons = sorted(
         {o.reason for o in orgs if o.status in ("needs_reconnect", "read_only", "removed")}
         | {t.status_reason for t in tokens if t.status == "needs_reconnect"}

@@ -145,13 +145,6 @@ class _Found:
     lock_until: datetime | None
 
 
-def as_utc(dt: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every datetime here is UTC."""
-    if dt is not None and dt.tzinfo is None:
-        return dt.replace(tzinfo=utcnow().tzinfo)
-    return dt
-
-
 def _read(engine: Engine, token_id: int) -> _Found:
     with session_scope(engine) as s:
         row = s.get(XeroToken, token_id)
@@ -163,9 +156,9 @@ def _read(engine: Engine, token_id: int) -> _Found:
             row.id or 0,
             row.version,
             row.encrypted_token,
-            as_utc(row.access_expires_at),
+            row.access_expires_at,
             row.refresh_lock_owner,
-            as_utc(row.refresh_lock_until),
+            row.refresh_lock_until,
         )
 
 
@@ -374,7 +367,7 @@ def keep_alive(
     cutoff = utcnow() - timedelta(days=older_than_days)
     with session_scope(engine) as s:
         rows = s.exec(select(XeroToken).where(XeroToken.status == "active")).all()
-        due = [r.id for r in rows if (as_utc(r.refreshed_at) or as_utc(r.created_at)) < cutoff]
+        due = [r.id for r in rows if (r.refreshed_at or r.created_at) < cutoff]
     done = 0
     for token_id in due:
         try:
