@@ -80,3 +80,45 @@ def test_staff_typing_profitability_url_sees_no_profitability(
     main = page.get_by_test_id("stMain").inner_text()
     assert "Profitability" not in main.split("\n")[0:3] or "cannot open" in main
     expect(page.get_by_role("heading", name="Profitability")).to_have_count(0)
+
+
+def test_deep_link_and_reload_keep_the_page(page: Page, server: StreamlitServer) -> None:
+    """A signed-in user who reloads, or opens a page's URL in a new load, stays on that page
+    (with its query string), instead of landing on the default page."""
+    signed_in(page, server, "staff")
+    page.goto(f"{server.url}/clients?probe=1")
+    wait_ready(page)
+    page.wait_for_timeout(1500)  # the login cookie's extra rerun
+    wait_ready(page)
+    expect(page.get_by_role("heading", name="Clients", exact=True)).to_be_visible()
+    assert page.url.endswith("/clients?probe=1")
+    page.reload()
+    wait_ready(page)
+    page.wait_for_timeout(1500)
+    wait_ready(page)
+    expect(page.get_by_role("heading", name="Clients", exact=True)).to_be_visible()
+    assert "/clients" in page.url
+
+
+def test_arriving_from_another_site_keeps_the_page_and_its_query(
+    page: Page, server: StreamlitServer
+) -> None:
+    """How Xero's callback arrives: a navigation from another site. The login cookie is
+    SameSite=strict, so the first run is not signed in; the URL (and its code) must survive
+    until the cookie signs the user in, then the page runs with its query string."""
+    local = server.url.replace("127.0.0.1", "localhost")  # the host `make run` prints
+    sign_in(page, local, "staff")
+    target = f"{local}/clients?probe=from-elsewhere"
+    page.route(
+        "http://elsewhere.test/",
+        lambda route: route.fulfill(
+            content_type="text/html", body=f'<a id="go" href="{target}">back to XeroFlow</a>'
+        ),
+    )
+    page.goto("http://elsewhere.test/")
+    page.click("#go")
+    wait_ready(page)
+    page.wait_for_timeout(2500)  # the login cookie's extra rerun
+    wait_ready(page)
+    expect(page.get_by_role("heading", name="Clients", exact=True)).to_be_visible()
+    assert page.url.endswith("/clients?probe=from-elsewhere")
