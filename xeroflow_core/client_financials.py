@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Engine, and_, case, false, literal, or_, true
+from sqlalchemy import Engine, and_, case, false, literal, or_
 from sqlmodel import func, select
 
 from xeroflow_core.db import session_scope
@@ -33,10 +33,11 @@ from xeroflow_core.models import (
 )
 from xeroflow_core.models.core import utc_today
 from xeroflow_core.money import to_base
+from xeroflow_core.profitability.query import POSTED as COST_STATUSES
+from xeroflow_core.profitability.query import receipt_is_posted
 
 ZERO = Decimal("0")
 NOT_COUNTED = ("DELETED", "VOIDED")
-COST_STATUSES = ("AUTHORISED", "PAID")
 
 
 def counted_invoice_filter():  # noqa: ANN201 - a SQL expression
@@ -377,11 +378,12 @@ def _attach_costs(s, fin: ClientFinancials, client_id: int) -> None:  # noqa: AN
         return
     sources = (
         ("bill", Invoice, Invoice.invoice_id, Invoice.invoice_number, Invoice.currency_rate,
-         "invoice", Invoice.type == "ACCPAY"),
+         "invoice", and_(Invoice.type == "ACCPAY", Invoice.status.in_(COST_STATUSES))),
         ("receipt", Receipt, Receipt.receipt_id, Receipt.receipt_number, literal(None),
-         "receipt", true()),
+         "receipt", receipt_is_posted()),
     )  # fmt: skip
-    for label, model, id_col, number_col, rate_col, kind, type_filter in sources:
+    # posted documents only, the rule profitability uses (profitability/query.py)
+    for label, model, id_col, number_col, rate_col, kind, posted in sources:
         line_match = or_(
             DocumentLine.tracking_option_id_1.in_(opt_ids or [""]),
             DocumentLine.tracking_option_id_2.in_(opt_ids or [""]),
@@ -398,7 +400,7 @@ def _attach_costs(s, fin: ClientFinancials, client_id: int) -> None:  # noqa: AN
                     DocumentLine.document_kind == kind,
                 ),
             )
-            .where(type_filter, model.status.in_(COST_STATUSES), line_match)
+            .where(posted, line_match)
         )  # fmt: skip
         for line, contact_id, number, on, rate, lat in s.exec(q):
             rule = _rule(line, contact_id, client_id, option_owner, option_names, supplier_keys,

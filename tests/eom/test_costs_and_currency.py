@@ -4,6 +4,7 @@ run when the write check is missing instead of assuming it may write (finding 9)
 from __future__ import annotations
 
 import sys
+from decimal import Decimal as D
 
 import pytest
 
@@ -52,3 +53,29 @@ def test_write_check_missing_fails_closed(sqlite_engine, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "xeroflow_core.xero.tokens", None)  # import fails
     with pytest.raises(ImportError):
         push._can_write(sqlite_engine, TENANT)
+
+
+def test_only_posted_receipts_are_a_clients_cost(engine) -> None:
+    """Finding 4 (statuses): a receipt counts only when it and its claim are posted (receipt
+    AUTHORISED, claim AUTHORISED or PAID) - the same rule in profitability, EOM rebilling and
+    the client page."""
+    from tests.profitability.builders import receipt
+    from xeroflow_core.client_financials import client_financials
+
+    ledger(engine)
+    acme, _ = client(engine, "Acme", rebill_account_code="260", rebill_tax_type="OUTPUT2")
+    fee(engine, acme, "100.00")
+    supplier = contact(engine, "Cabs")
+    with session_scope(engine) as s:
+        s.add(ClientSupplier(tenant_id=TENANT, contact_id=supplier, client_id=acme))
+    receipt(engine, supplier, [("400", "11.50", "1.50")], status="SUBMITTED",
+            claim_status="SUBMITTED")  # fmt: skip
+    receipt(engine, supplier, [("400", "23.00", "3.00")], claim_status="SUBMITTED")
+    receipt(engine, supplier, [("400", "46.00", "6.00")], claim_status="PAID")
+    receipt(engine, supplier, [("400", "92.00", "12.00")], claim_status="AUTHORISED")
+    generate(engine, ADMIN, OCT)
+    (d,) = review.list_drafts(engine, ADMIN, OCT)
+    rebilled = sorted(ln.unit_amount for ln in d.lines if ln.source == "rebill")
+    assert rebilled == [D("40.00"), D("80.00")]
+    fin = client_financials(engine, acme)
+    assert sorted(r.amount for r in fin.costs) == [D("40.00"), D("80.00")]

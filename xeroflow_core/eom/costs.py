@@ -21,9 +21,8 @@ from xeroflow_core.models import (
 )
 from xeroflow_core.models.eom import EomDraftLine
 from xeroflow_core.money import ZERO, to_base
-
-COST_STATUSES = ("AUTHORISED", "PAID")
-RECEIPT_STATUSES = ("SUBMITTED", "AUTHORISED")
+from xeroflow_core.profitability.query import POSTED as COST_STATUSES
+from xeroflow_core.profitability.query import receipt_is_posted
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ def attributed_costs(s: Session, month: date) -> dict[int, list[Cost]]:
         select(DocumentLine, Receipt)
         .join(Receipt, (Receipt.tenant_id == DocumentLine.tenant_id) & (Receipt.receipt_id == DocumentLine.document_id))
         .where(
-            DocumentLine.document_kind == "receipt", Receipt.status.in_(RECEIPT_STATUSES),  # type: ignore[attr-defined]
+            DocumentLine.document_kind == "receipt", receipt_is_posted(),
             Receipt.date >= month, Receipt.date <= end,
         )
     ).all()  # fmt: skip

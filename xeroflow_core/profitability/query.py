@@ -20,6 +20,7 @@ from sqlalchemy import (
     Engine,
     and_,
     case,
+    exists,
     func,
     literal,
     null,
@@ -47,7 +48,8 @@ from xeroflow_core.models import (
 from xeroflow_core.models.types import Money, Rate
 from xeroflow_core.money import to_base  # the one conversion (money.py); query.to_base
 
-POSTED = ("AUTHORISED", "PAID")
+POSTED = ("AUTHORISED", "PAID")  # bills, credit notes and expense claims in the ledger
+RECEIPT_POSTED = ("AUTHORISED",)  # a receipt is never PAID: its claim is
 COST_ACCOUNT_TYPES = ("DIRECTCOSTS",)
 ONE = Decimal(1)
 
@@ -235,12 +237,23 @@ def _receipts(start, end, tenants, attribute: bool) -> Source:  # noqa: ANN001
             q = q.outerjoin(target, on)
         return q.where(
             ExpenseClaim.status.in_(POSTED),
-            Receipt.status == "AUTHORISED",
+            Receipt.status.in_(RECEIPT_POSTED),
             _on_cost_account(),
             *_where(Receipt, start, end, tenants),
         )
 
     return Source(cols, apply)
+
+
+def receipt_is_posted() -> ColumnElement:
+    """A receipt's lines are in the ledger: the receipt is AUTHORISED and its claim AUTHORISED
+    or PAID (a submitted claim has not been posted). The one rule for every view of costs."""
+    claim = select(ExpenseClaim.expense_claim_id).where(
+        ExpenseClaim.tenant_id == Receipt.tenant_id,
+        ExpenseClaim.expense_claim_id == Receipt.expense_claim_id,
+        ExpenseClaim.status.in_(POSTED),  # type: ignore[attr-defined]
+    )
+    return and_(Receipt.status.in_(RECEIPT_POSTED), exists(claim))  # type: ignore[attr-defined]
 
 
 def sources(start: date, end: date, tenants: tuple[str, ...], attribute: bool = True) -> list:
