@@ -4,18 +4,21 @@ Admins generate, edit and push; partners review read-only; staff never get here 
 Push button only writes an "eom_push" work request: the worker talks to Xero.
 """
 
+from decimal import Decimal
+
 import pandas as pd
 import streamlit as st
 
-from xeroflow_core.eom import review
+from xeroflow_core.eom import billing_data, review
 from xeroflow_core.eom.billing import BillingRuleError, parse_month, previous_month
 from xeroflow_core.eom.engine import generate
+from xeroflow_core.eom.review import sentence
 from xeroflow_core.models.core import utc_today
 from xeroflow_core.money import fmt_money
 from xeroflow_core.sync import requests as work
+from xeroflow_core.ui.actions import action_round, flash, run_action, show_flash
 from xeroflow_core.ui.guard import allowed, require_page
 from xeroflow_core.ui.resources import get_engine, settings
-from xeroflow_core.users import PermissionDenied
 
 actor = require_page("eom_review")
 engine = get_engine()
@@ -28,27 +31,35 @@ month_text = c1.text_input("Month (YYYY-MM)", value=last_month, key="eom_month")
 try:
     month = parse_month(month_text)
 except BillingRuleError as exc:
-    st.error(str(exc))
+    st.error(sentence(str(exc)))
     st.stop()
 
-flash = st.session_state.pop("eom_flash", None)
-if flash:
-    st.success(flash)
+show_flash("eom")
 for why in st.session_state.pop("eom_refused", None) or []:
     st.warning(f"Not pushed: {why}")
 
 
 def act(fn, *args, ok: str = "", **kwargs):  # noqa: ANN001, ANN201 - any service call
-    """Run a service call; show its refusal as an error instead of a stack trace."""
-    try:
-        out = fn(*args, **kwargs)
-    except (BillingRuleError, review.ReviewError, PermissionDenied, ValueError) as exc:
-        st.error(str(exc))
+    """Run a service call (ui.actions.run_action); show its refusal as an error, or flash `ok`."""
+    out, err = run_action(fn, *args, **kwargs)
+    if err:
+        st.error(sentence(err))
         return None
     if ok:
-        st.session_state["eom_flash"] = ok if "{" not in ok else ok.format(out=out)
-        st.rerun()
+        flash("eom", ok)
     return out
+
+
+def forget_push_choice() -> None:
+    """Generating again changes which drafts can be pushed: drop the old selection's state."""
+    for key in [k for k in st.session_state if str(k).startswith("eom_push_choice")]:
+        del st.session_state[key]
+
+
+def unit_text(value: Decimal) -> str:
+    """A unit price as a person writes it: 5000.00, 12.3456 (Xero keeps up to 4 places)."""
+    d = Decimal(value).normalize()
+    return f"{d:.2f}" if d.as_tuple().exponent >= -2 else f"{d:f}"
 
 
 if can_push:
@@ -57,8 +68,8 @@ if can_push:
     if c2.button("Generate", type="primary", key="eom_generate"):
         result = act(generate, engine, actor, month, rounding=settings().rounding)
         if result is not None:
-            st.session_state["eom_flash"] = "Generated " + result.summary()
-            st.rerun()
+            forget_push_choice()
+            flash("eom", "Generated " + result.summary())
 else:
     c3.caption("Partners review the drafts; an admin generates and pushes them.")
 
@@ -77,30 +88,38 @@ table = pd.DataFrame(
     [
         {
             "Client": d.client_name,
-            "Contact": d.contact_name,
             "Reference": d.reference,
-            "Lines": len(d.lines),
-            "Subtotal": fmt_money(d.sub_total),
-            "Tax": fmt_money(d.total_tax),
-            "Total": fmt_money(d.total, d.currency),
+            "Total": fmt_money(d.total, d.currency) if d.contact_name else fmt_money(d.total),
             "State": d.state,
+            "Problems": len(d.problems) + (1 if d.error else 0),
             "Xero number": d.xero_invoice_number,
             "Xero status": d.xero_status,
             "Link": d.xero_url or None,
-            "Problems and warnings": " · ".join(
-                d.problems + d.warnings + ([d.error] if d.error else [])
-            ),
         }
         for d in drafts
     ]
 )
-st.dataframe(
+st.dataframe(  # narrow: every column fits at 1400 px; problems are listed under it, per draft
     table,
     hide_index=True,
-    width="stretch",
-    column_config={"Link": st.column_config.LinkColumn("Link", display_text="Open in Xero")},
+    column_config={
+        "Client": st.column_config.TextColumn("Client", width="medium"),
+        "Reference": st.column_config.TextColumn("Reference", width="medium"),
+        "Problems": st.column_config.NumberColumn("Problems", width="small"),
+        "Link": st.column_config.LinkColumn("Open in Xero", display_text="Open in Xero"),
+    },
     key="eom_table",
 )
+for d in drafts:
+    notes = [sentence(p) for p in d.problems] + ([sentence(d.error)] if d.error else [])
+    if not notes and not d.warnings:
+        continue
+    with st.container(border=True):
+        st.markdown(f"**{d.client_name}** · {d.reference}")
+        for p in notes:
+            st.error(p)
+        for w in d.warnings:
+            st.warning(sentence(w))
 
 
 @st.fragment(run_every="3s")
@@ -135,7 +154,9 @@ def worker_progress() -> None:
             st.info("Syncing statuses from Xero…")
         else:
             st.session_state["eom_syncs"] = []
-            st.session_state["eom_flash"] = "Statuses synced from Xero."
+            n = action_round("eom") + 1  # ui.actions.flash, but rerunning the app from here
+            st.session_state["eom_round"] = n
+            st.session_state["eom_flash"] = ("Statuses synced from Xero.", None, n)
             st.rerun(scope="app")
 
 
@@ -147,17 +168,16 @@ if can_push:
     labels = {d.id: f"{d.client_name} · {d.reference}" for d in drafts}
     chosen = st.multiselect(
         "Drafts to approve and push", [d.id for d in ready], default=[d.id for d in ready],
-        format_func=lambda i: labels[i], key="eom_push_choice",
+        format_func=lambda i: labels[i], key=review.push_choice_key([d.id for d in ready]),
     )  # fmt: skip
     p1, p2 = st.columns([1, 4])
     if p1.button("Push to Xero", type="primary", disabled=not chosen, key="eom_push"):
         queued = act(review.request_push, engine, actor, month, chosen)
         if queued is not None:
             ids = ", ".join(f"#{i}" for i in queued.request_ids)
-            flash = f"Push {ids} queued: the worker sends the approved invoices to Xero as drafts."
-            st.session_state["eom_flash"] = flash
-            st.session_state["eom_refused"] = list(queued.refused)
-            st.rerun()
+            st.session_state["eom_refused"] = [sentence(r) for r in queued.refused]
+            flash("eom", f"Push {ids} queued: the worker sends the approved invoices to Xero "
+                  "as drafts.")  # fmt: skip
     tenants = sorted({d.tenant_id for d in drafts if d.tenant_id})
     if allowed(actor, "resync") and p2.button("Sync statuses from Xero", key="eom_sync"):
         ids = [act(work.request_sync, engine, actor, t, full=False) for t in tenants]
@@ -175,15 +195,22 @@ st.caption(
     f"amounts {draft.line_amount_types} · {draft.currency} · state {draft.state}"
 )
 for p in draft.problems:
-    st.error(p)
+    st.error(sentence(p))
 for w in draft.warnings:
-    st.warning(w)
+    st.warning(sentence(w))
 editable = can_push and draft.state in review.EDITABLE_STATES
+# the same choices as Billing: the organisation's active revenue accounts and sales tax rates
+accounts = billing_data.revenue_accounts(engine, draft.tenant_id or None)
+taxes = billing_data.revenue_tax_rates(engine, draft.tenant_id or None)
+account_label = {a.code: f"{a.code} · {a.name}" for a in accounts}
+tax_label = {t.tax_type: f"{t.name} ({t.effective_rate.normalize()}%)" for t in taxes}
+account_codes = list(dict.fromkeys([*account_label, *(ln.account_code for ln in draft.lines)]))
+tax_types = list(dict.fromkeys([*tax_label, *(ln.tax_type for ln in draft.lines)]))
 lines = pd.DataFrame(
     [
         {
             "id": ln.id, "source": ln.source, "description": ln.description,
-            "quantity": float(ln.quantity), "unit_amount": str(ln.unit_amount),
+            "quantity": float(ln.quantity), "unit_amount": unit_text(ln.unit_amount),
             "account_code": ln.account_code, "tax_type": ln.tax_type,
             "line_amount": fmt_money(ln.line_amount), "tax": fmt_money(ln.tax_amount),
         }
@@ -196,10 +223,27 @@ edited = st.data_editor(
     lines,
     hide_index=True,
     width="stretch",
-    disabled=not editable or ["id", "source", "line_amount", "tax"],
+    column_order=["description", "quantity", "unit_amount", "account_code", "tax_type",
+                  "line_amount", "tax", "source"],
+    column_config={
+        "id": None,
+        "description": st.column_config.TextColumn("Description", width="large"),
+        "quantity": st.column_config.NumberColumn("Qty", min_value=0, step=0.0001),
+        "unit_amount": st.column_config.TextColumn("Unit price"),
+        "account_code": st.column_config.SelectboxColumn(
+            "Account", options=account_codes, format_func=lambda c: account_label.get(c, c)
+        ),
+        "tax_type": st.column_config.SelectboxColumn(
+            "Tax rate", options=tax_types, format_func=lambda t: tax_label.get(t, t)
+        ),
+        "line_amount": st.column_config.TextColumn("Amount"),
+        "tax": st.column_config.TextColumn("Tax"),
+        "source": st.column_config.TextColumn("From"),
+    },
+    disabled=not editable or ["source", "line_amount", "tax"],
     num_rows="dynamic" if editable else "fixed",
     key=f"eom_lines_{draft.id}",
-)
+)  # fmt: skip
 st.markdown(
     f"**Subtotal** {fmt_money(draft.sub_total)} · **Tax** {fmt_money(draft.total_tax)} · "
     f"**Total** {fmt_money(draft.total, draft.currency)}"
@@ -222,15 +266,20 @@ if editable:
         desc = f1.text_input("Description", key="eom_add_desc")
         qty = f2.text_input("Quantity", "1", key="eom_add_qty")
         unit = f3.text_input("Unit amount", "0.00", key="eom_add_unit")
-        code = f4.text_input(
-            "Account", draft.lines[0].account_code if draft.lines else "", key="eom_add_code"
-        )
-        tax = f5.text_input(
-            "Tax type", draft.lines[0].tax_type if draft.lines else "", key="eom_add_tax"
-        )
+        first = draft.lines[0] if draft.lines else None
+        code = f4.selectbox(
+            "Account", list(account_label), format_func=account_label.get, key="eom_add_code",
+            index=list(account_label).index(first.account_code)
+            if first and first.account_code in account_label else 0,
+        )  # fmt: skip
+        tax = f5.selectbox(
+            "Tax rate", list(tax_label), format_func=tax_label.get, key="eom_add_tax",
+            index=list(tax_label).index(first.tax_type)
+            if first and first.tax_type in tax_label else 0,
+        )  # fmt: skip
         if st.form_submit_button("Add line"):
             act(review.add_line, engine, actor, draft.id, description=desc, quantity=qty,
-                unit_amount=unit, account_code=code, tax_type=tax, ok="Line added.")  # fmt: skip
+                unit_amount=unit, account_code=code or "", tax_type=tax or "", ok="Line added.")  # fmt: skip
 elif (
     can_push
     and draft.state == "excluded"

@@ -64,6 +64,8 @@ def client(
         client_id = c.id
         if link:
             s.add(ClientContactLink(tenant_id=tenant_id, contact_id=cid, client_id=client_id))
+    if profile.get("rebill_account_code"):  # rebilling is off by default for new profiles
+        profile.setdefault("rebill_enabled", True)
     billing_data.save_profile(engine, ADMIN, client_id, **profile)
     return client_id, cid
 

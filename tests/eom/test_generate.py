@@ -182,8 +182,13 @@ def test_rebillable_costs_with_markup_are_billed_once(engine) -> None:
 
 
 def test_rebill_needs_an_account(engine) -> None:
+    """A profile saved before rebilling needed an account (on, without one) is reported."""
+    from xeroflow_core.models.eom import BillingProfile
+
     ledger(engine)
     acme, _ = client(engine, "Acme")
+    with session_scope(engine) as s:
+        s.get(BillingProfile, acme).rebill_enabled = True
     fee(engine, acme, "10.00")
     supplier = contact(engine, "Printer Co")
     with session_scope(engine) as s:

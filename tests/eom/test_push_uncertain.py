@@ -214,3 +214,18 @@ def test_request_push_returns_every_request_and_the_refusals(engine, sandbox, te
     out = review.request_push(engine, ADMIN, OCT, [d.id for d in drafts])
     assert len(out.request_ids) == 1 and out.request_ids[0] > 0
     assert out.refused == [f"{drafts[1].reference} is excluded"]
+
+
+def test_one_push_click_is_audited_once(engine, sandbox, tenant) -> None:
+    """The work queue records `eom_push.requested`; the review did too (`eom.push_requested`)."""
+    from sqlmodel import select
+
+    from xeroflow_core.models import AuditLog
+
+    drafts = approved_month(engine, sandbox, tenant, ["100.00"])
+    review.request_push(engine, ADMIN, OCT, [drafts[0].id])
+    with session_scope(engine) as s:
+        actions = s.exec(
+            select(AuditLog.action).where(AuditLog.action.like("%push%requested%"))  # type: ignore[attr-defined]
+        ).all()
+    assert actions == ["eom_push.requested"]

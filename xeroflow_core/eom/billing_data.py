@@ -99,10 +99,16 @@ def revenue_tax_rates(engine: Engine, tenant_id: str | None = None) -> list[TaxR
         return list(s.exec(q.order_by(TaxRate.name)))
 
 
+def new_profile(client_id: int) -> BillingProfile:
+    """The defaults of a client without saved billing settings: rebilling is off until a person
+    turns it on with a rebill account (rows saved before keep their setting)."""
+    return BillingProfile(client_id=client_id, rebill_enabled=False)
+
+
 def get_profile(engine: Engine, client_id: int) -> BillingProfile:
     """The client's billing profile (defaults when none was saved yet)."""
     with session_scope(engine) as s:
-        return s.get(BillingProfile, client_id) or BillingProfile(client_id=client_id)
+        return s.get(BillingProfile, client_id) or new_profile(client_id)
 
 
 def list_items(engine: Engine, client_id: int) -> list[BillingItem]:
@@ -156,9 +162,13 @@ def save_profile(engine: Engine, actor: Actor, client_id: int, **values: object)
     with session_scope(engine) as s:
         if s.get(Client, client_id) is None:
             raise BillingRuleError(f"client {client_id} does not exist")
-        profile = s.get(BillingProfile, client_id) or BillingProfile(client_id=client_id)
+        profile = s.get(BillingProfile, client_id) or new_profile(client_id)
         for k, v in clean.items():
             setattr(profile, k, v)
+        if clean.get("rebill_enabled") and not profile.rebill_account_code:
+            raise BillingRuleError(
+                "choose the rebill account to rebill attributed costs (or turn rebilling off)"
+            )
         profile.updated_by, profile.updated_at = actor.username, utcnow()
         s.add(profile)
         audit.record(s, actor, "eom.billing_profile", f"client:{client_id}", **clean)

@@ -29,7 +29,7 @@ from xeroflow_core.eom.billing import (
     rebill_amount,
     render,
 )
-from xeroflow_core.eom.billing_data import LinkedContact, linked_contacts
+from xeroflow_core.eom.billing_data import LinkedContact, linked_contacts, new_profile
 from xeroflow_core.eom.costs import Cost, attributed_costs, claims
 from xeroflow_core.eom.pricing import (
     Ledger,
@@ -117,9 +117,10 @@ def generate(
     return result
 
 
-def _pick_contact(
+def pick_contact(
     links: list[LinkedContact], profile: BillingProfile
 ) -> tuple[LinkedContact | None, str | None]:
+    """The contact to invoice, or None and why not (the Billing tab shows the same answer)."""
     if profile.contact_id:
         chosen = next(
             (c for c in links if c.contact_id == profile.contact_id and (not profile.tenant_id or c.tenant_id == profile.tenant_id)),
@@ -138,6 +139,15 @@ def _pick_contact(
     return None, "several Xero contacts are linked: choose the invoice contact in Billing"
 
 
+def _likely_tenant(links: list[LinkedContact], profile: BillingProfile) -> str:
+    """The organisation when the contact is not known yet: the one chosen in Billing, else the
+    one every linked contact belongs to (so lines are priced and checked there), else none."""
+    if profile.tenant_id:
+        return profile.tenant_id
+    tenants = {c.tenant_id for c in links if c.status == "ACTIVE"} or {c.tenant_id for c in links}
+    return tenants.pop() if len(tenants) == 1 else ""
+
+
 def _client_draft(
     s: Session,
     ledger: Ledger,
@@ -150,7 +160,7 @@ def _client_draft(
     tenant_filter: str | None,
     rounding: str,
 ) -> ClientOutcome | None:
-    profile = profile or BillingProfile(client_id=client.id)
+    profile = profile or new_profile(int(client.id or 0))
     costs = costs if profile.rebill_enabled else []
     existing = s.exec(  # locked on PostgreSQL: a push claiming it waits for this generation
         select(EomDraft)
@@ -162,10 +172,10 @@ def _client_draft(
     problems: list[str] = []
     warnings: list[str] = []
     links = linked_contacts(s, client.id)
-    contact, why = _pick_contact(links, profile)
+    contact, why = pick_contact(links, profile)
     if why:
         problems.append(why)
-    tenant = contact.tenant_id if contact else (profile.tenant_id or "")
+    tenant = contact.tenant_id if contact else _likely_tenant(links, profile)
     if tenant_filter and tenant != tenant_filter:
         return None
     if existing is not None and (existing.state in FROZEN_STATES or existing.uncertain):
@@ -185,6 +195,10 @@ def _client_draft(
     currency = (contact_row.default_currency if contact_row else "") or (
         org.base_currency if org else ""
     )
+    if contact is None:  # the candidates' currency, when they agree
+        options = {c.currency or (org.base_currency if org else "") for c in links
+                   if c.tenant_id == tenant and c.status == "ACTIVE"}  # fmt: skip
+        currency = options.pop() if len(options) == 1 else ""
     try:
         reference = render(profile.reference_pattern, client.name, month, client_id=str(client.id))
     except BillingRuleError as exc:
@@ -291,6 +305,8 @@ def _client_draft(
     draft.due_date = due_date(inv_date, profile.terms_type, profile.terms_value)
     draft.line_amount_types = profile.line_amount_types
     draft.sub_total, draft.total_tax, draft.total = totals.sub_total, totals.total_tax, totals.total
+    if why:  # contact (hence organisation) unknown: only the root cause, no cascade
+        problems = [why]
     draft.problems, draft.warnings = dedupe(problems), dedupe(warnings)
     draft.updated_at = utcnow()
     s.add(draft)

@@ -151,6 +151,7 @@ def reprice(s: Session, draft: EomDraft, rounding: str = "half_up") -> None:
     problems = [
         p for p in draft.problems if not p.startswith(("line ", "zero-value", REBILL_CURRENCY))
     ]
+    kept = list(problems)
     org = s.get(Organisation, draft.tenant_id) if draft.tenant_id else None
     if org is not None:
         rebills = sum(1 for ln in lines if ln.source == "rebill")
@@ -164,6 +165,8 @@ def reprice(s: Session, draft: EomDraft, rounding: str = "half_up") -> None:
     if not lines or totals.total == 0:
         problems.append("zero-value invoice: nothing to bill this month")
     draft.sub_total, draft.total_tax, draft.total = totals.sub_total, totals.total_tax, totals.total
+    if not draft.contact_id and kept:  # contact unknown: only the root cause, no cascade
+        problems = kept
     draft.problems = dedupe(problems)
     draft.revision += 1
     draft.idempotency_key = idempotency_key(

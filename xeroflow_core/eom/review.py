@@ -7,6 +7,7 @@ a pushed draft shows the status of the synced invoice with its InvoiceID, when t
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -61,6 +62,20 @@ class DraftView:
     @property
     def can_approve(self) -> bool:
         return self.state in ("generated", "failed") and not self.problems
+
+
+def sentence(message: str) -> str:
+    """A message as a person reads it: starting with a capital (services write them lower-case
+    so that they can be embedded after "Not pushed: " and the like)."""
+    return message[:1].upper() + message[1:]
+
+
+def push_choice_key(ready_ids: list[int]) -> str:
+    """The widget key of the push selection: a new set of pushable drafts is a new widget, so
+    drafts that became pushable (problems fixed, month generated again) show at once."""
+    ids = sorted(int(i) for i in ready_ids)
+    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:12]
+    return f"eom_push_choice_{digest}"
 
 
 def invoice_url(settings: Settings, short_code: str, invoice_id: str, tenant_id: str = "") -> str:
@@ -278,6 +293,5 @@ def request_push(
 
     params = {"month": f"{first:%Y-%m}", "draft_ids": list(draft_ids)}
     request_ids = [submit(engine, actor, "eom_push", tenant, params) for tenant in tenants]
-    audit.record(engine, actor, "eom.push_requested", f"{first:%Y-%m}", drafts=draft_ids,
-                 requests=request_ids, refused=refused)  # fmt: skip
+    # audited once, by the work queue ("eom_push.requested", one per organisation)
     return PushRequested(request_ids, refused)

@@ -11,17 +11,43 @@ from sqlalchemy import Engine
 
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import billing_data as bd
-from xeroflow_core.eom.billing import FREQUENCIES, KINDS, LINE_AMOUNT_TYPES, BillingRuleError
+from xeroflow_core.eom.billing import FREQUENCIES, KINDS, LINE_AMOUNT_TYPES
+from xeroflow_core.eom.billing_data import LinkedContact
+from xeroflow_core.eom.engine import pick_contact
+from xeroflow_core.eom.review import sentence
 from xeroflow_core.models.core import utc_today
+from xeroflow_core.models.eom import BillingProfile
 from xeroflow_core.money import fmt_money
+from xeroflow_core.ui.actions import flash, run_action, show_flash
 from xeroflow_core.ui.guard import allowed
-from xeroflow_core.users import Actor, PermissionDenied
+from xeroflow_core.users import Actor
 
 TERMS_LABELS = {
     "": "Organisation default",
     "days_after": "N days after the invoice date",
     "day_of_following_month": "Day N of the following month",
 }
+
+
+CHOOSE_CONTACT = "— Choose the contact to invoice —"
+
+
+def contact_prompt(
+    contacts: list[LinkedContact], profile: BillingProfile
+) -> tuple[str, str | None]:
+    """What the empty "Invoice contact" choice means for this client, and the flag the Billing
+    tab shows when a person must choose (the same rule generation uses, engine.pick_contact)."""
+    if profile.contact_id:
+        return CHOOSE_CONTACT, None
+    chosen, why = pick_contact(contacts, profile)
+    if chosen is not None:
+        return f"The only linked contact ({chosen.name})", None
+    if not contacts:
+        return "No linked contact", "No Xero contact is linked: link one before invoicing."
+    return CHOOSE_CONTACT, (
+        f"Several Xero contacts are linked ({', '.join(c.name for c in contacts)}): choose the "
+        "contact to invoice and save, or EOM invoicing cannot make this client's invoice."
+    )
 
 
 def render_billing(engine: Engine, actor: Actor, client_id: int) -> None:
@@ -39,10 +65,10 @@ def render_billing(engine: Engine, actor: Actor, client_id: int) -> None:
     tax_label = {t.tax_type: f"{t.name} ({t.effective_rate.normalize()}%)" for t in taxes}
 
     st.subheader("Billing")
-    flash = st.session_state.pop("billing_flash", None)
-    if flash:
-        st.success(flash)
-        st.toast(flash)
+    show_flash("billing")
+    _, needs_choice = contact_prompt(contacts, profile)
+    if needs_choice:
+        st.warning(needs_choice)
     _profile_form(engine, actor, client_id, profile, contacts, account_codes, account_label,
                   tax_codes, tax_label, can_edit)  # fmt: skip
     st.markdown("**Fees**")
@@ -86,13 +112,11 @@ def render_billing(engine: Engine, actor: Actor, client_id: int) -> None:
 
 
 def _run(action, ok: str) -> None:  # noqa: ANN001 - a zero-argument callable
-    try:
-        action()
-    except (BillingRuleError, PermissionDenied) as exc:
-        st.error(str(exc))
+    _, err = run_action(action)
+    if err:
+        st.error(sentence(err))
         return
-    st.session_state["billing_flash"] = ok
-    st.rerun()
+    flash("billing", ok)
 
 
 def _profile_form(engine, actor, client_id, profile, contacts, account_codes, account_label,
@@ -100,12 +124,12 @@ def _profile_form(engine, actor, client_id, profile, contacts, account_codes, ac
     keys = [""] + [f"{c.tenant_id}|{c.contact_id}" for c in contacts]
     names = {f"{c.tenant_id}|{c.contact_id}": f"{c.name} ({c.status.lower()})" for c in contacts}
     current = f"{profile.tenant_id}|{profile.contact_id}" if profile.contact_id else ""
+    empty_label, _ = contact_prompt(contacts, profile)
     with st.form(f"billing_profile_{client_id}"):
         c1, c2, c3 = st.columns(3)
         contact = c1.selectbox(
             "Invoice contact", keys, index=keys.index(current) if current in keys else 0,
-            format_func=lambda k: names.get(k, "The only linked contact") if k else
-            "The only linked contact", disabled=not can_edit,
+            format_func=lambda k: names.get(k, k) if k else empty_label, disabled=not can_edit,
         )  # fmt: skip
         lat = c2.selectbox(
             "Amounts are", LINE_AMOUNT_TYPES,
@@ -123,7 +147,10 @@ def _profile_form(engine, actor, client_id, profile, contacts, account_codes, ac
         prorate = c6.checkbox("Prorate partial months", profile.prorate, disabled=not can_edit)
         c7, c8, c9, c10 = st.columns(4)
         rebill = c7.checkbox(
-            "Rebill attributed costs", profile.rebill_enabled, disabled=not can_edit
+            "Rebill attributed costs",
+            profile.rebill_enabled,
+            disabled=not can_edit,
+            help="Needs a rebill account: costs attributed to the client are invoiced on it.",
         )
         markup = c8.text_input(
             "Markup %", str(profile.rebill_markup_percent.normalize()), disabled=not can_edit
@@ -142,6 +169,10 @@ def _profile_form(engine, actor, client_id, profile, contacts, account_codes, ac
         )  # fmt: skip
         if st.form_submit_button("Save billing settings", disabled=not can_edit):
             tenant_id, _, contact_id = contact.partition("|")
+            if rebill and not rcode:
+                st.error("Choose the rebill account to rebill attributed costs, or untick "
+                         "“Rebill attributed costs”.")  # fmt: skip
+                return
             _run(
                 lambda: bd.save_profile(
                     engine, actor, client_id, tenant_id=tenant_id, contact_id=contact_id,
