@@ -163,9 +163,9 @@ def _sync_one(
             ) and not (isinstance(exc, XeroRateLimited) and exc.scope != "day"):
                 error.update(stop=True, exc=exc)
                 if isinstance(exc, XeroForbidden) and exc.status == 403:
-                    from xeroflow_core.xero import tokens
+                    from xeroflow_core.xero.connections import mark_needs_reconnect
 
-                    tokens.mark_needs_reconnect(
+                    mark_needs_reconnect(
                         engine,
                         client.tenant_id,
                         f"Xero answered 403 to {res.path}: {exc.xero_message}",

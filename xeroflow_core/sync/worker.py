@@ -129,7 +129,7 @@ def build_scheduler(
     )
     # Every job module is part of the product: a missing one fails here, at startup.
     from xeroflow_core.reports import refresh_reports
-    from xeroflow_core.xero.tokens import keep_alive
+    from xeroflow_core.xero.connections import keep_alive
 
     scheduler.add_job(keep_alive, "interval", days=1, args=(engine, settings), id="keep_alive")
     scheduler.add_job(refresh_reports, "interval", hours=1, args=(engine, settings), id="reports")

@@ -269,9 +269,9 @@ class XeroClient:
         if status == 403:
             detail = _detail(response)
             if write:
-                from xeroflow_core.xero import tokens
+                from xeroflow_core.xero.connections import mark_lost_write_access
 
-                tokens.mark_lost_write_access(
+                mark_lost_write_access(
                     self.engine,
                     self.tenant_id,
                     f"Xero refused a write with 403 ({detail}): the authorising user lost a "

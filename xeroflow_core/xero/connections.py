@@ -9,6 +9,7 @@ one vanish, and a disconnect must keep every synced row, link and mapping. All o
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -25,6 +26,7 @@ from xeroflow_core.xero.tokens import (
     HTTP_TIMEOUT_S,
     NeedsReconnect,
     XeroAuthError,
+    _refresh_single_flight,
     decrypt_token,
     encrypt_token,
     get_access_token,
@@ -332,3 +334,67 @@ def disconnect(
         audit.record(s, actor, "xero.disconnect", tenant_id, name=conn.tenant_name)
     _retire_if_unused(engine, settings, token_id, actor, http)
     return [tenant_id]
+
+
+# --- keep-alive and connection status marks ------------------------------------------------
+
+
+def keep_alive(
+    engine: Engine,
+    settings: Settings,
+    *,
+    older_than_days: int = 30,
+    check_connections: bool = True,
+    http: httpx.Client | None = None,
+) -> int:
+    """Refresh every active authorisation not refreshed for `older_than_days`, so an idle
+    connection never reaches Xero's 60-day refresh-token expiry. Returns how many refreshed.
+
+    With check_connections (the daily job), /connections is also re-read, one call per
+    authorisation, so an organisation removed in Xero (a Demo Company reset) shows as such."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    with session_scope(engine) as s:
+        rows = s.exec(select(XeroToken).where(XeroToken.status == "active")).all()
+        due = [r.id for r in rows if (r.refreshed_at or r.created_at) < cutoff]
+    done = 0
+    for token_id in due:
+        try:
+            _refresh_single_flight(engine, settings, int(token_id), force=True, http=http)
+            done += 1
+        except (NeedsReconnect, XeroAuthError) as exc:
+            log.warning("keep-alive of Xero token %s failed: %s", token_id, exc)
+    if check_connections:
+        refresh_connections(engine, settings, http=http)
+    return done
+
+
+def _mark_connection(engine: Engine, tenant_id: str, status: str, reason: str, action: str) -> None:
+    with session_scope(engine) as s:
+        conn = s.get(XeroConnection, tenant_id)
+        if conn is None:
+            return
+        if conn.status in ("disconnected", "removed"):
+            return  # already out of use: nothing to downgrade
+        if status == "read_only" and conn.status == "needs_reconnect":
+            return  # the stronger state wins
+        conn.status, conn.status_reason, conn.updated_at = status, reason, utcnow()
+        audit.record(s, SYSTEM, action, tenant_id, reason=reason)
+    log.warning("Xero connection %s is now %s: %s", tenant_id, status, reason)
+
+
+def mark_lost_write_access(engine: Engine, tenant_id: str, reason: str) -> None:
+    """A write got 403: the authorising user lost a role or scope. Reads go on; writes stop;
+    the Connect page says "lost write access" until an admin reconnects."""
+    _mark_connection(engine, tenant_id, "read_only", reason, "xero.lost_write_access")
+
+
+def mark_needs_reconnect(engine: Engine, tenant_id: str, reason: str) -> None:
+    """This organisation's connection cannot be used (e.g. 403 on every call): say so."""
+    _mark_connection(engine, tenant_id, "needs_reconnect", reason, "xero.needs_reconnect")
+
+
+def can_write(engine: Engine, tenant_id: str) -> bool:
+    """Whether writes to this organisation may be attempted (connected, not read-only)."""
+    with session_scope(engine) as s:
+        conn = s.get(XeroConnection, tenant_id)
+        return conn is not None and conn.status == "connected"
