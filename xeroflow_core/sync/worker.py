@@ -151,6 +151,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
+    # APScheduler logs every 3-second poll at INFO; keep its chatter for DEBUG only
+    if logging.getLevelName(settings.log_level) != logging.DEBUG:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     engine = make_engine(settings.database_url)
     migrate(engine)
     if args.once:
