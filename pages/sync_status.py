@@ -65,7 +65,7 @@ def panel() -> None:
         if org.running is not None:
             p = org.running.progress or {}
             page, pages = p.get("page"), p.get("pages")
-            label = f"Syncing {p.get('resource', '…')}"
+            label = f"Syncing {sync_status.resource_label(p.get('resource', '…'))}"
             if page:
                 label += f": page {page}" + (f" of {pages}" if pages else "")
             st.progress(min(1.0, page / pages) if page and pages else 0.0, text=label)
@@ -94,8 +94,8 @@ def panel() -> None:
         st.dataframe(
             [
                 {
-                    "Resource": r.resource,
-                    "Status": r.status,
+                    "Resource": sync_status.resource_label(r.resource),
+                    "Status": sync_status.status_label(r.status),
                     "Last success": when(r.last_success_at),
                     "Age": sync_status.age(r.last_success_at),
                     "Rows": r.rows,
@@ -110,13 +110,18 @@ def panel() -> None:
         )
         for r in org.resources:
             if r.status == "error":
-                st.error(f"**{r.resource}**: {r.error}\n\n**What to do:** {r.what_to_do}")
+                st.error(
+                    f"**{sync_status.resource_label(r.resource)}**: {r.error}\n\n**What to do:** {r.what_to_do}"
+                )
             elif r.status == "unavailable":
-                st.info(f"**{r.resource}** unavailable: {r.error}\n\n{r.what_to_do}")
+                st.info(
+                    f"**{sync_status.resource_label(r.resource)}** unavailable: {r.error}\n\n{r.what_to_do}"
+                )
         if admin:
             b1, b2, _ = st.columns([1, 1, 4])
             b1.button(
                 "Resync now",
+                help="Fetch what changed in Xero since the last sync (one call per resource).",
                 key=f"resync-{org.tenant_id}",
                 on_click=ask,
                 args=(org.tenant_id, org.name, False),
@@ -124,6 +129,7 @@ def panel() -> None:
             )
             b2.button(
                 "Full resync",
+                help="Read everything again from Xero (costs more calls; nothing is deleted).",
                 key=f"full-{org.tenant_id}",
                 on_click=ask,
                 args=(org.tenant_id, org.name, True),

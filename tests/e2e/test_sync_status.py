@@ -54,7 +54,7 @@ def test_admin_sees_finished_sync_and_resyncs(
     expect(
         page.get_by_test_id("stMetricValue").filter(has_text=re.compile(r" ago$"))
     ).to_have_count(2)
-    expect(page.get_by_text("ExpenseClaims unavailable")).to_be_visible()  # the studio refuses
+    expect(page.get_by_text("Expense claims unavailable")).to_be_visible()  # the studio refuses
     page.get_by_role("button", name="Resync now").first.click()
     wait_ready(page)
     expect(page.get_by_text("requested (request #")).to_be_visible()

@@ -158,3 +158,21 @@ def any_running(engine: Engine) -> bool:
             .limit(1)
         ).first()
         return run is not None or req is not None
+
+
+RESOURCE_LABELS = {
+    "TaxRates": "Tax rates",
+    "TrackingCategories": "Tracking categories",
+    "CreditNotes": "Credit notes",
+    "ExpenseClaims": "Expense claims",
+}
+STATUS_LABELS = {"ok": "OK", "error": "Error", "unavailable": "Unavailable", "never": "Not yet"}
+
+
+def resource_label(name: str) -> str:
+    """Xero's resource name as people read it ("CreditNotes" -> "Credit notes")."""
+    return RESOURCE_LABELS.get(name, name)
+
+
+def status_label(status: str | None) -> str:
+    return STATUS_LABELS.get(status or "", (status or "").capitalize())
