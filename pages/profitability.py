@@ -10,7 +10,8 @@ from xeroflow_core.models.core import utc_today
 from xeroflow_core.money import fmt_money
 from xeroflow_core.profitability import charts, figures, tables
 from xeroflow_core.profitability.definitions import DEFINITIONS
-from xeroflow_core.profitability.periods import default_custom_range, period_choices
+from xeroflow_core.profitability.periods import default_custom_range, period_choices, trend_period
+from xeroflow_core.profitability.view import default_organisation, group_label
 from xeroflow_core.sync.status import age
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
@@ -32,9 +33,22 @@ if not orgs:
 # --- filters ------------------------------------------------------------------------------------
 f1, f2, f3 = st.columns([2, 2, 3])
 ALL = "__all__"
+today = utc_today()
+if state.get("pf_org_default") not in orgs:
+    # open on the organisation with the most revenue in the default period (last month); kept
+    # for the session so the widget's default never changes under a person's choice
+    months, i = period_choices("month", today)
+    try:
+        opening = pf.profitability(engine, actor, months[i], tuple(orgs), today)
+    except PermissionDenied as exc:
+        st.error(str(exc))
+        st.stop()
+    state["pf_org_default"] = default_organisation(orgs, opening.revenue_by_tenant())
+org_options = [ALL, *orgs]
 org_choice = f1.selectbox(
     "Organisation",
-    [ALL, *orgs],
+    org_options,
+    index=org_options.index(state["pf_org_default"]),
     format_func=lambda t: "All organisations" if t == ALL else orgs[t].name,
     key="pf_org",
 )
@@ -44,7 +58,6 @@ kind = f2.radio(
     horizontal=True,
     key="pf_kind",
 )
-today = utc_today()
 ref_org = orgs[org_choice] if org_choice != ALL else next(iter(orgs.values()))
 if kind == "Custom range":
     picked = f3.date_input("From – to", default_custom_range(today), key="pf_range")
@@ -69,7 +82,7 @@ else:
 
 tenants = tuple(orgs) if org_choice == ALL else (org_choice,)
 try:
-    view = pf.profitability(engine, actor, period, tenants)
+    view = pf.profitability(engine, actor, period, tenants, today)
 except PermissionDenied as exc:
     st.error(str(exc))
     st.stop()
@@ -80,7 +93,11 @@ st.caption(
     "Data as of the last sync: "
     + " · ".join(f"{orgs[t].name}: {age(w) if w else 'never synced'}" for t, w in synced.items())
     + f" · {view.period.start:%d %b %Y} – {view.period.end:%d %b %Y}"
-    + f" vs {view.previous.label or view.previous.start}"
+    + (
+        f" · compared with {view.comparison_note}"
+        if view.comparison_note
+        else f" vs {view.previous.label or view.previous.start}"
+    )
 )
 
 currencies = view.currencies
@@ -89,12 +106,19 @@ if not currencies:
     st.stop()
 currency = currencies[0]
 if len(currencies) > 1:
+    group_rev = {c: sum(r for t, r in view.revenue_by_tenant().items()
+                        if orgs[t].base_currency == c) for c in currencies}  # fmt: skip
+    if state.get("pf_currency") not in currencies:
+        state["pf_currency"] = max(currencies, key=lambda c: (group_rev[c], c == currencies[0]))
     currency = st.radio(
-        "Base currency (organisations in different currencies are never added together)",
+        "Base-currency group (organisations in different currencies are never added together)",
         currencies,
+        format_func=lambda c: group_label(c, orgs, tenants),
         horizontal=True,
         key="pf_currency",
     )
+if org_choice == ALL:
+    st.subheader(f"Figures for {group_label(currency, orgs, tenants)} (in {currency})")
 cur_tenants = tuple(t for t in tenants if orgs[t].base_currency == currency)
 table = view.table[view.table["currency"] == currency]
 
@@ -129,31 +153,39 @@ with c1:
 with c2:
     st.subheader("Revenue concentration")
     conc = figures.concentration(table, currency)
+    st.caption(tables.concentration_text(conc, tot["unmatched_revenue"], currency))
     if len(conc):
-        k = charts.clients_for_share(conc)
-        st.caption(f"The top {k} of {len(conc)} clients bring 80% of the clients' revenue.")
         st.plotly_chart(
             charts.concentration_chart(conc, currency),
             key="pf_pareto",
             width="stretch",
             config={"displaylogo": False},
         )
-    else:
-        st.caption("No revenue in this period.")
 
 st.subheader("Margin trend by month")
 client_rows = table[table["row_kind"] == figures.ROW_CLIENT]
 names = dict(zip(client_rows["client_id"].astype(int), client_rows["client"], strict=True))
-trend_ids = st.multiselect(
-    "Clients",
-    list(names),
-    default=list(names)[:5],
-    format_func=lambda c: names.get(c, str(c)),
-    key=f"pf_trend_{currency}",
-)
+trend_ids = []
+if names:
+    trend_ids = st.multiselect(
+        "Clients",
+        list(names),
+        default=list(names)[:5],
+        format_func=lambda c: names.get(c, str(c)),
+        key=f"pf_trend_{currency}",
+    )
+else:
+    st.caption(tables.NO_CLIENTS_HINT)
 if trend_ids:
+    span = trend_period(period)
+    trend_view = view if span == period else pf.profitability(engine, actor, span, tenants)
+    title = (
+        f"Gross margin by month, {period.label}"
+        if span == period
+        else f"Gross margin by month, {span.label} (the period is too short for a trend)"
+    )
     st.plotly_chart(
-        charts.margin_trend(view.monthly_for(trend_ids), currency),
+        charts.margin_trend(trend_view.monthly_for(trend_ids), currency, title=title),
         key="pf_trend_chart",
         width="stretch",
         config={"displaylogo": False},
@@ -163,11 +195,11 @@ if trend_ids:
 st.subheader("All clients")
 shown = tables.clients_frame(table)
 st.dataframe(
-    shown.astype({c: "float64" for c in tables.MONEY_COLUMNS}),
+    tables.clients_display(shown),
     hide_index=True,
     width="stretch",
     height=min(38 + 35 * len(shown), 500),
-    column_config={c: st.column_config.NumberColumn(format="%.2f") for c in tables.MONEY_COLUMNS},
+    column_config={c: st.column_config.TextColumn(c) for c in tables.MONEY_COLUMNS},
 )
 csv = shown.assign(Currency=currency).to_csv(index=False)
 st.download_button(

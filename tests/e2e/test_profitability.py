@@ -43,6 +43,12 @@ def seeded(tmp_path_factory) -> Iterator[tuple[StreamlitServer, dict]]:
         "lines": len(lines),
         "total_revenue": view.totals.iloc[0]["revenue"],
     }
+    everyone = pf.compute(engine, demo.period, None)
+    opening = pf.default_organisation(everyone.orgs, everyone.revenue_by_tenant())
+    expected["default_org"] = everyone.orgs[opening].name
+    expected["groups"] = [
+        pf.group_label(c, everyone.orgs, tuple(everyone.orgs)) for c in everyone.currencies
+    ]
     engine.dispose()
     srv.start()
     yield srv, expected
@@ -64,6 +70,8 @@ def test_partner_sees_charts_ties_and_drills_into_a_client(page: Page, seeded) -
     page.goto(f"{server.url}/profitability")
     wait_ready(page)
     expect(page.get_by_role("heading", name="Profitability")).to_be_visible()
+    # it opens on the organisation with the most revenue last month, not "All organisations"
+    expect(page.get_by_role("combobox", name="Organisation")).to_have_value(exp["default_org"])
     pick(page, "Organisation", ORG)
     cur = exp["currency"]
     main = page.get_by_test_id("stMain")
@@ -73,7 +81,10 @@ def test_partner_sees_charts_ties_and_drills_into_a_client(page: Page, seeded) -
     # charts: per client, concentration, margin trend
     expect(main.get_by_test_id("stPlotlyChart")).to_have_count(3)
     expect(main.locator(".js-plotly-plot").first).to_be_visible()
-    expect(page.get_by_text("clients bring 80% of the clients' revenue")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"of the clients' revenue \(\d+ clients?\)"))
+    ).to_be_visible()
+    expect(page.get_by_text("last 12 months").first).to_be_attached()  # a month: 12-month trend
     expect(page.get_by_text("Ties to the cent")).to_be_visible()
     expect(page.get_by_text("before people costs").first).to_be_attached()
 
@@ -92,6 +103,18 @@ def test_partner_sees_charts_ties_and_drills_into_a_client(page: Page, seeded) -
     text = Path(dl.value.path()).read_text(encoding="utf-8")
     assert text.splitlines()[0] == "Client,Revenue,Direct costs,Gross profit,Margin %,Currency"
     assert exp["client"] in text and "Unattributed costs" in text
+
+
+def test_all_organisations_labels_each_currency_group(page: Page, seeded) -> None:
+    server, exp = seeded
+    signed_in(page, server, "partner")
+    page.goto(f"{server.url}/profitability")
+    wait_ready(page)
+    pick(page, "Organisation", "All organisations")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_text(re.compile(r"^Figures for "))).to_be_visible()
+    for label in exp["groups"] if len(exp["groups"]) > 1 else []:
+        expect(main.get_by_text(label, exact=True).first).to_be_visible()
 
 
 def test_staff_cannot_open_profitability(page: Page, seeded) -> None:

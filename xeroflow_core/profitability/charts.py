@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 
 from xeroflow_core.profitability.figures import ROW_CLIENT, ROW_OTHER
 
+# a horizontal legend under the x axis (its title included), clear of the top bar
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0}
 COLOURS = {"revenue": "#1f77b4", "direct_costs": "#ff7f0e", "gross_profit": "#2ca02c"}
 LABELS = {"revenue": "Revenue", "direct_costs": "Direct costs", "gross_profit": "Gross profit"}
 
@@ -48,18 +50,18 @@ def clients_bar(top: pd.DataFrame, currency: str) -> go.Figure:
         )
     fig.update_layout(
         barmode="group",
-        height=max(320, 26 * len(t) * 2 + 120),
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": 1.02, "x": 0},
+        height=max(320, 26 * len(t) * 2 + 160),
+        margin={"l": 10, "r": 10, "t": 20, "b": 70},
+        legend=LEGEND_BELOW,
         xaxis_title=currency,
         clickmode="event+select",
     )
     return fig
 
 
-def margin_trend(monthly: pd.DataFrame, currency: str) -> go.Figure:
+def margin_trend(monthly: pd.DataFrame, currency: str, title: str | None = None) -> go.Figure:
     """Gross margin by month, one line per client; a month without revenue has no margin and
-    leaves a gap rather than a fake zero."""
+    leaves a gap rather than a fake zero. `title` says which months it covers."""
     fig = go.Figure()
     m = monthly[monthly["currency"] == currency]
     for client, rows in m.groupby("client", sort=False):
@@ -73,11 +75,12 @@ def margin_trend(monthly: pd.DataFrame, currency: str) -> go.Figure:
             hovertemplate=str(client) + " %{x}: %{y:.1f}%<extra></extra>",
         )
     fig.update_layout(
-        height=360,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=380,
+        title={"text": title or "", "x": 0, "font": {"size": 14}},
+        margin={"l": 10, "r": 10, "t": 40 if title else 30, "b": 70},
         yaxis_title="Gross margin %",
         xaxis={"type": "category"},
-        legend={"orientation": "h", "y": -0.2},
+        legend=LEGEND_BELOW,
     )
     return fig
 
@@ -105,11 +108,11 @@ def concentration_chart(conc: pd.DataFrame, currency: str, bars: int = 30) -> go
         hovertemplate="top %{pointNumber}: %{y:.1f}%<extra></extra>",
     )
     fig.update_layout(
-        height=380,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=420,
+        margin={"l": 10, "r": 10, "t": 20, "b": 140},
         yaxis={"title": currency},
         yaxis2={"title": "cumulative %", "overlaying": "y", "side": "right", "range": [0, 105]},
-        legend={"orientation": "h", "y": 1.08},
+        legend={**LEGEND_BELOW, "y": -0.45},  # under the slanted client names
         xaxis={"tickangle": -45},
     )
     fig.add_hline(y=80, line_dash="dot", line_color="#999", yref="y2")
@@ -144,10 +147,10 @@ def monthly_bars(monthly: pd.DataFrame) -> go.Figure:
     )
     fig.update_layout(
         barmode="group",
-        height=320,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=340,
+        margin={"l": 10, "r": 10, "t": 20, "b": 70},
         xaxis={"type": "category"},
-        legend={"orientation": "h", "y": 1.1},
+        legend=LEGEND_BELOW,
     )
     return fig
 

@@ -247,7 +247,8 @@ def concentration(table: pd.DataFrame, currency: str) -> pd.DataFrame:
 
 def change(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     """Headline figures per currency with their change against the previous period
-    (absolute, and relative when the previous figure is not zero)."""
+    (absolute, and relative only when the previous figure is positive: a percentage of a zero
+    or negative base means nothing)."""
     prev = {r["currency"]: r for _, r in previous.iterrows()}
     out = []
     for _, r in current.iterrows():
@@ -258,7 +259,7 @@ def change(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
             row[col] = r[col]
             row[f"{col}_prev"] = before
             row[f"{col}_change"] = r[col] - before
-            row[f"{col}_change_pct"] = (r[col] - before) / abs(before) if before else None
+            row[f"{col}_change_pct"] = (r[col] - before) / before if before > 0 else None
         row["margin"] = r["margin"]
         row["margin_prev"] = p["margin"] if p is not None else None
         row["margin_change"] = (

@@ -116,3 +116,43 @@ def default_custom_range(today: date) -> tuple[date, date]:
     last_end = today.replace(day=1) - timedelta(days=1)
     y, m = add_months(last_end.year, last_end.month, -11)
     return date(y, m, 1), last_end
+
+
+def _shift(d: date, months: int) -> date:
+    y, m = add_months(d.year, d.month, months)
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def comparison_period(p: Period, today: date) -> tuple[Period, str]:
+    """What `p` is compared with, and a note saying so. A finished (or future) period: the whole
+    previous one. A period in progress on `today`: the same elapsed span of the previous one
+    (year to date against the same days last year), so a part year is never set against a
+    whole year."""
+    prev = previous(p)
+    if not p.start <= today < p.end:
+        return prev, ""
+    if p.kind == "custom":
+        end = prev.start + (today - p.start)
+    else:
+        months = (prev.start.year - p.start.year) * 12 + prev.start.month - p.start.month
+        end = _shift(today, months)
+    end = max(prev.start, min(end, prev.end))
+    span = Period(prev.start, end, prev.kind, f"{prev.start:%d %b %Y} – {end:%d %b %Y}")
+    note = (
+        f"{p.label or 'this period'} to date ({today:%d %b %Y}) vs the same span of "
+        f"{prev.label or 'the previous period'} ({span.label}), as the period is in progress"
+    )
+    return span, note
+
+
+TREND_MONTHS = 12
+
+
+def trend_period(p: Period) -> Period:
+    """The months the margin trend covers: the period itself when it spans 3 months or more,
+    otherwise the last 12 months ending with the period (one or two points show no trend)."""
+    if len(p.months()) >= 3:
+        return p
+    y, m = add_months(p.end.year, p.end.month, 1 - TREND_MONTHS)
+    return Period(date(y, m, 1), month_end(p.end.year, p.end.month), "custom",
+                  f"the last {TREND_MONTHS} months to {p.end:%b %Y}")  # fmt: skip

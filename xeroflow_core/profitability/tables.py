@@ -11,6 +11,50 @@ import pandas as pd
 from xeroflow_core.money import fmt_money, round_money
 
 MONEY_COLUMNS = ("Revenue", "Direct costs", "Gross profit", "Margin %")
+NONE = "—"
+NO_CLIENTS_HINT = "No clients yet: link contacts in the Unmatched Queue."
+# Xero's document types and account types as a partner reads them
+DOC_LABELS = {
+    "ACCREC": "Invoice",
+    "ACCPAY": "Bill",
+    "ACCRECCREDIT": "Credit note",
+    "ACCPAYCREDIT": "Supplier credit note",
+    "RECEIPT": "Receipt",
+}
+ACCOUNT_TYPES = {
+    "REVENUE": "Revenue",
+    "SALES": "Sales",
+    "OTHERINCOME": "Other income",
+    "DIRECTCOSTS": "Direct costs",
+    "EXPENSE": "Expense",
+    "OVERHEADS": "Overheads",
+}
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def concentration_text(conc: pd.DataFrame, unmatched_revenue: Decimal, currency: str) -> str:
+    """The sentence over the concentration chart: how many of the largest clients bring 80%
+    of the clients' revenue and the share they really bring; when no revenue is linked to a
+    client, where it is."""
+    if not len(conc):
+        if unmatched_revenue:
+            return (
+                f"Revenue of {fmt_money(unmatched_revenue, currency)} is not linked to clients "
+                "yet: link its contacts to clients in the Unmatched Queue."
+            )
+        return "No revenue in this period."
+    k = len(conc)
+    for rank, cum in zip(conc["rank"], conc["cumulative_share"], strict=True):
+        if cum is not None and cum >= Decimal("0.8"):
+            k = int(rank)
+            break
+    share = conc["cumulative_share"].iloc[k - 1]
+    pct = f"{share * 100:.0f}%"
+    who = "The top client brings" if k == 1 else f"The top {k} clients bring"
+    return f"{who} {pct} of the clients' revenue ({plural(len(conc), 'client')})."
 
 
 def _pct(v: Decimal | None) -> Decimal | None:
@@ -38,6 +82,20 @@ def clients_frame(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _missing(v: object) -> bool:
+    return v is None or v is pd.NA or v != v  # noqa: PLR0124 - NaN is not equal to itself
+
+
+def clients_display(shown: pd.DataFrame) -> pd.DataFrame:
+    """`clients_frame` as text for the screen: money with thousands separators and 2 places,
+    margin as a percentage, "—" where there is none (the CSV keeps the exact Decimals)."""
+    out = shown.copy()
+    for col in MONEY_COLUMNS[:3]:
+        out[col] = [NONE if _missing(v) else fmt_money(v) for v in shown[col]]
+    out["Margin %"] = [NONE if _missing(v) else f"{v:.1f}%" for v in shown["Margin %"]]
+    return out
+
+
 def monthly_frame(mon: pd.DataFrame) -> pd.DataFrame:
     """One client's months, as floats for display."""
     return pd.DataFrame(
@@ -56,7 +114,10 @@ def lines_frame(lines: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Date": lines["date"],
-            "Document": lines["doc_type"] + " " + lines["number"].astype(str),
+            "Document": [
+                f"{DOC_LABELS.get(t, t)} {n}"
+                for t, n in zip(lines["doc_type"], lines["number"].astype(str), strict=True)
+            ],
             "Contact": lines["contact"],
             "Account": lines["account_code"],
             "Description": lines["description"],
@@ -72,7 +133,7 @@ def reconciliation_frame(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Account": rows["code"] + " " + rows["account"],
-            "Type": rows["type"],
+            "Type": [ACCOUNT_TYPES.get(t, str(t).title()) for t in rows["type"]],
             "XeroFlow": [fmt_money(v) for v in rows["ours"]],
             "Xero": [fmt_money(v) for v in rows["xero"]],
             "Difference": [fmt_money(v) for v in rows["difference"]],

@@ -9,7 +9,8 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
@@ -30,7 +31,7 @@ from xeroflow_core.models import (
 )
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.profitability import figures, query
-from xeroflow_core.profitability.periods import Period, previous
+from xeroflow_core.profitability.periods import Period, comparison_period, previous
 from xeroflow_core.profitability.reconcile import Reconciliation, reconcile
 from xeroflow_core.sync.status import data_version as sync_version
 from xeroflow_core.sync.status import last_successful_sync
@@ -62,6 +63,7 @@ class View:
     previous_totals: pd.DataFrame
     headline: pd.DataFrame
     version: str = ""
+    comparison_note: str = ""
     computed_at: datetime | None = None
     extra: dict = field(default_factory=dict)
 
@@ -83,6 +85,30 @@ class View:
     @property
     def currencies(self) -> list[str]:
         return sorted(set(self.table["currency"])) if len(self.table) else []
+
+    def revenue_by_tenant(self) -> dict[str, Decimal]:
+        """Each organisation's revenue in the period (in its own base currency)."""
+        f = self.facts
+        if f.empty:
+            return {}
+        rev = f[f["category"] == "revenue"]
+        return {t: figures.dsum(g["amount"]) for t, g in rev.groupby("tenant_id", sort=False)}
+
+
+def default_organisation(orgs: dict[str, Org], revenue: dict[str, Decimal]) -> str | None:
+    """The organisation the page opens on: the one with the most revenue in the period (base
+    currencies differ, but the largest book is the one a partner reads first), else the first
+    by name."""
+    earning = [(r, t) for t, r in revenue.items() if t in orgs and r > 0]
+    if earning:
+        return max(earning, key=lambda x: x[0])[1]
+    return next(iter(sorted(orgs, key=lambda t: (orgs[t].name.lower(), t))), None)
+
+
+def group_label(currency: str, orgs: dict[str, Org], tenants: tuple[str, ...]) -> str:
+    """A base-currency group as the page names it: "NZD: Demo Agency Ltd, Second NZ"."""
+    names = sorted(orgs[t].name for t in tenants if t in orgs and orgs[t].base_currency == currency)
+    return f"{currency}: {', '.join(names)}" if names else currency
 
 
 def organisations(engine: Engine) -> dict[str, Org]:
@@ -148,13 +174,18 @@ def clear_cache() -> None:
 
 
 def compute(
-    engine: Engine, period: Period, tenants: tuple[str, ...] | None = None, version: str = ""
+    engine: Engine,
+    period: Period,
+    tenants: tuple[str, ...] | None = None,
+    version: str = "",
+    today: date | None = None,
 ) -> View:
-    """The figures for `period` over `tenants` (None = every organisation), uncached."""
+    """The figures for `period` over `tenants` (None = every organisation), uncached. With
+    `today` inside the period, the comparison is the same elapsed span of the previous one."""
     orgs = organisations(engine)
     currencies = {t: o.base_currency for t, o in orgs.items()}
     clients = client_names(engine)
-    prev = previous(period)
+    prev, note = comparison_period(period, today) if today else (previous(period), "")
     facts = query.facts(engine, period.start, period.end, tenants)
     # the previous period feeds only the headline totals: no client mappings needed
     prev_facts = query.facts(engine, prev.start, prev.end, tenants, attribute=False)
@@ -173,23 +204,35 @@ def compute(
         previous_totals=prev_totals,
         headline=figures.change(totals, prev_totals),
         version=version,
+        comparison_note=note,
         computed_at=utcnow(),
     )
 
 
 def profitability(
-    engine: Engine, actor: Actor, period: Period, tenants: tuple[str, ...] | None = None
+    engine: Engine,
+    actor: Actor,
+    period: Period,
+    tenants: tuple[str, ...] | None = None,
+    today: date | None = None,
 ) -> View:
-    """The page's figures, for partners and admins only, cached on (data version, filters)."""
+    """The page's figures, for partners and admins only, cached on (data version, filters).
+    Pass `today` to compare a period in progress like for like (see `compute`)."""
     require(actor, "view_profitability")
     version = data_version(engine)
-    key = (str(engine.url), version, period, tenants)
+    key = (
+        str(engine.url),
+        version,
+        period,
+        tenants,
+        today if today and period.start <= today < period.end else None,
+    )
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is not None:
             _CACHE.move_to_end(key)
             return hit
-    view = compute(engine, period, tenants, version)
+    view = compute(engine, period, tenants, version, today)
     with _LOCK:
         _CACHE[key] = view
         while len(_CACHE) > CACHE_SIZE:
