@@ -94,7 +94,7 @@ st.caption(
     + " · ".join(f"{orgs[t].name}: {age(w) if w else 'never synced'}" for t, w in synced.items())
     + f" · {view.period.start:%d %b %Y} – {view.period.end:%d %b %Y}"
     + (
-        f" · compared with {view.comparison_note}"
+        f" · {view.comparison_note}"
         if view.comparison_note
         else f" vs {view.previous.label or view.previous.start}"
     )
@@ -127,10 +127,7 @@ head = view.headline[view.headline["currency"] == currency].iloc[0]
 for col, metric in zip(st.columns(4), tables.headline_metrics(head, currency), strict=True):
     col.metric(**metric)
 tot = view.totals[view.totals["currency"] == currency].iloc[0]
-st.caption(
-    f"{tot['clients']} clients · unmatched revenue {fmt_money(tot['unmatched_revenue'], currency)}"
-    f" · unattributed costs {fmt_money(tot['unattributed_costs'], currency)}"
-)
+st.caption(tables.totals_caption(tot, currency))
 
 # --- charts -------------------------------------------------------------------------------------
 c1, c2 = st.columns([3, 2])

@@ -82,7 +82,7 @@ def test_partner_sees_charts_ties_and_drills_into_a_client(page: Page, seeded) -
     expect(main.get_by_test_id("stPlotlyChart")).to_have_count(3)
     expect(main.locator(".js-plotly-plot").first).to_be_visible()
     expect(
-        page.get_by_text(re.compile(r"of the clients' revenue \(\d+ clients?\)"))
+        page.get_by_text(re.compile(r"of the clients' revenue \(\d+ clients? with revenue\)"))
     ).to_be_visible()
     expect(page.get_by_text("last 12 months").first).to_be_attached()  # a month: 12-month trend
     expect(page.get_by_text("Ties to the cent")).to_be_visible()

@@ -49,11 +49,17 @@ def _conc(revenues: list[str]) -> pd.DataFrame:
 
 def test_concentration_text_states_the_real_share_with_plurals() -> None:
     one = tables.concentration_text(_conc(["500"]), D("0"), "NZD")
-    assert one == "The top client brings 100% of the clients' revenue (1 client)."
+    assert one == "The top client brings 100% of the clients' revenue (1 client with revenue)."
     two = tables.concentration_text(_conc(["900", "100"]), D("0"), "NZD")
-    assert two == "The top client brings 90% of the clients' revenue (2 clients)."
+    assert two == "The top client brings 90% of the clients' revenue (2 clients with revenue)."
     three = tables.concentration_text(_conc(["50", "40", "10"]), D("0"), "NZD")
-    assert three == "The top 2 clients bring 90% of the clients' revenue (3 clients)."
+    assert three == "The top 2 clients bring 90% of the clients' revenue (3 clients with revenue)."
+
+
+def test_the_totals_line_counts_clients_in_words() -> None:
+    tot = pd.Series({"clients": 1, "unmatched_revenue": D("0"), "unattributed_costs": D("5")})
+    assert tables.totals_caption(tot, "NZD").startswith("1 client · unmatched revenue NZD 0.00")
+    assert tables.totals_caption(tot.replace(1, 2), "NZD").startswith("2 clients ·")
 
 
 def test_unmatched_only_revenue_points_to_the_unmatched_queue() -> None:
@@ -68,7 +74,10 @@ def test_a_year_in_progress_is_compared_with_the_same_span_last_year() -> None:
     fy = pf.financial_year(date(2026, 11, 26), 31, 3)
     prev, note = comparison_period(fy, date(2026, 11, 26))
     assert (prev.start, prev.end) == (date(2025, 4, 1), date(2025, 11, 26))
-    assert "same" in note and "to date" in note
+    assert note == (
+        "FY 2026/27 is in progress: to date (01 Apr 2026 – 26 Nov 2026) compared with the same "
+        "days of FY 2025/26 (01 Apr 2025 – 26 Nov 2025)"
+    )
     # a finished period: the whole previous one
     done = pf.month(2026, 10)
     prev, note = comparison_period(done, date(2026, 11, 26))

@@ -139,8 +139,9 @@ def comparison_period(p: Period, today: date) -> tuple[Period, str]:
     end = max(prev.start, min(end, prev.end))
     span = Period(prev.start, end, prev.kind, f"{prev.start:%d %b %Y} – {end:%d %b %Y}")
     note = (
-        f"{p.label or 'this period'} to date ({today:%d %b %Y}) vs the same span of "
-        f"{prev.label or 'the previous period'} ({span.label}), as the period is in progress"
+        f"{p.label or 'This period'} is in progress: to date ({p.start:%d %b %Y} – "
+        f"{today:%d %b %Y}) compared with the same days of "
+        f"{prev.label or 'the previous period'} ({span.label})"
     )
     return span, note
 

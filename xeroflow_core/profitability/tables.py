@@ -54,7 +54,16 @@ def concentration_text(conc: pd.DataFrame, unmatched_revenue: Decimal, currency:
     share = conc["cumulative_share"].iloc[k - 1]
     pct = f"{share * 100:.0f}%"
     who = "The top client brings" if k == 1 else f"The top {k} clients bring"
-    return f"{who} {pct} of the clients' revenue ({plural(len(conc), 'client')})."
+    return f"{who} {pct} of the clients' revenue ({plural(len(conc), 'client')} with revenue)."
+
+
+def totals_caption(tot: pd.Series, currency: str) -> str:
+    """The line under the headline: how many clients, what is not linked to one."""
+    return (
+        f"{plural(int(tot['clients']), 'client')} · unmatched revenue "
+        f"{fmt_money(tot['unmatched_revenue'], currency)} · unattributed costs "
+        f"{fmt_money(tot['unattributed_costs'], currency)}"
+    )
 
 
 def _pct(v: Decimal | None) -> Decimal | None:
