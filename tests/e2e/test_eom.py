@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from tests.e2e.harness import ROOT, StreamlitServer, signed_in, wait_ready
-from tests.eom.builders import client, fee
+from tests.eom.builders import ADMIN, client, fee
 from tests.support.sync import sandbox_settings, synced_sandbox_db
 from xeroflow_core.db import make_engine, migrate, session_scope
 from xeroflow_core.models import Contact
@@ -192,3 +192,53 @@ def test_staff_edit_billing_data_on_the_clients_page(page: Page, loop: Loop) -> 
     expect(
         page.get_by_role("tabpanel", name="Billing").get_by_test_id("stDataFrame")
     ).to_contain_text("Quarterly review {quarter}")
+
+
+def test_a_draft_fixed_after_generating_can_be_pushed_at_once(page: Page, loop: Loop) -> None:
+    """Tester findings 1, 2 and 4: a client with two linked contacts is flagged in Billing and
+    has one problem (no cascade); once the contact is chosen and the month generated again, its
+    draft is in "Drafts to approve and push" straight away (the selection was stale)."""
+    from xeroflow_core.eom import billing_data
+    from xeroflow_core.models import ClientContactLink
+
+    engine = make_engine(f"sqlite:///{loop.server.db_path}")
+    with session_scope(engine) as s:
+        used = set(s.exec(select(ClientContactLink.contact_id)).all())
+        spare = s.exec(
+            select(Contact.contact_id).where(
+                Contact.tenant_id == loop.tenant, Contact.status == "ACTIVE", Contact.is_customer,
+                Contact.default_currency.in_(("", "NZD")),  # type: ignore[attr-defined]
+            ).order_by(Contact.name)
+        ).all()  # fmt: skip
+    first, second = [c for c in spare if c not in used][:2]
+    cedar, _ = client(engine, "Cedar Loop", tenant_id=loop.tenant, contact_id=first)
+    with session_scope(engine) as s:
+        s.add(ClientContactLink(tenant_id=loop.tenant, contact_id=second, client_id=cedar))
+    fee(engine, cedar, "500.00")
+
+    signed_in(page, loop.server, "staff")
+    page.goto(f"{loop.server.url}/clients?client={cedar}")
+    wait_ready(page)
+    page.get_by_role("tab", name="Billing").click()
+    wait_ready(page)
+    panel = page.get_by_role("tabpanel", name="Billing")
+    expect(panel.get_by_text("Several Xero contacts are linked")).to_be_visible()
+    expect(panel.get_by_text("Choose the contact to invoice").first).to_be_visible()
+    expect(panel.get_by_text("The only linked contact")).to_have_count(0)
+    page.context.clear_cookies()  # a new person at the same browser: the admin
+    page = page.context.new_page()
+    open_month(page, loop, "admin")
+    page.get_by_role("button", name="Generate").click()
+    wait_ready(page)
+    expect(page.get_by_text("Several Xero contacts are linked").first).to_be_visible()
+    expect(page.get_by_text("does not exist in the organisation")).to_have_count(0)
+    expect(page.get_by_text("is unknown in the organisation")).to_have_count(0)
+    chosen = page.get_by_test_id("stMultiSelect")
+    expect(chosen).not_to_contain_text("XF-CEDAR-LOOP-2026-10")
+
+    billing_data.save_profile(engine, ADMIN, cedar, tenant_id=loop.tenant, contact_id=second)
+    engine.dispose()
+    page.get_by_role("button", name="Generate").click()
+    wait_ready(page)
+    expect(page.get_by_text("Several Xero contacts are linked")).to_have_count(0)
+    expect(page.get_by_test_id("stMultiSelect")).to_contain_text("XF-CEDAR-LOOP-2026-10")
