@@ -40,7 +40,7 @@ class BillingProfile(SQLModel, table=True):
     terms_value: int | None = None
     reference_pattern: str = Field(default=DEFAULT_REFERENCE, max_length=200)
     prorate: bool = Field(default=True)
-    rebill_enabled: bool = Field(default=True)
+    rebill_enabled: bool = Field(default=False)  # opt-in: rebilling needs a rebill account
     rebill_markup_percent: Decimal = Field(default=ZERO, sa_type=Rate())
     rebill_account_code: str = Field(default="", max_length=10)
     rebill_tax_type: str = Field(default="", max_length=64)
