@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -266,14 +267,47 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         proc.wait(30)
 
 
+class PacingProbe:
+    """Watches API calls on the sandbox's own clock: when each was sent, how it was answered.
+    Its governor sleeps by moving that clock, so minute windows pass without real waiting."""
+
+    def __init__(self, sandbox) -> None:  # noqa: ANN001 - the sandbox's live state
+        from xeroflow_core.xero.client import Governor
+
+        self.stamps: list[float] = []
+        self.statuses: list[int] = []
+        clock = sandbox.clock
+        self.governor = Governor(clock=lambda: clock.now().timestamp(), sleep=clock.advance)
+
+        def on_request(request: httpx.Request) -> None:
+            if "/api.xro/" in request.url.path:
+                self.stamps.append(clock.now().timestamp())
+
+        def on_response(response: httpx.Response) -> None:
+            if "/api.xro/" in response.request.url.path:
+                self.statuses.append(response.status_code)
+
+        self.hooks = {"request": [on_request], "response": [on_response]}
+
+    def busiest_minute(self) -> int:
+        """The most calls sent in any rolling 60 seconds."""
+        window: deque[float] = deque()
+        busiest = 0
+        for t in self.stamps:
+            window.append(t)
+            while window[0] <= t - 60:
+                window.popleft()
+            busiest = max(busiest, len(window))
+        return busiest
+
+
 def paced(args: argparse.Namespace) -> dict[str, Any]:
     """Real limits, scaled clock: the governor's sleeps move the sandbox's frozen clock."""
-    from collections import deque
 
     from xeroflow_core.sandbox.app import SandboxConfig, create_app
     from xeroflow_core.sandbox.server import serve_app_in_thread
     from xeroflow_core.sync.engine import sync_tenant
-    from xeroflow_core.xero.client import ClientOptions, Governor
+    from xeroflow_core.xero.client import ClientOptions
 
     app = create_app(
         SandboxConfig(
@@ -282,53 +316,34 @@ def paced(args: argparse.Namespace) -> dict[str, Any]:
         )
     )  # fmt: skip
     sb = app.state.sandbox
-    stamps: list[float] = []
-    statuses: list[int] = []
-
-    def on_request(request: httpx.Request) -> None:
-        if "/api.xro/" in request.url.path:
-            stamps.append(sb.clock.now().timestamp())
-
-    def on_response(response: httpx.Response) -> None:
-        if "/api.xro/" in response.request.url.path:
-            statuses.append(response.status_code)
-
-    gov = Governor(clock=lambda: sb.clock.now().timestamp(), sleep=sb.clock.advance)
+    probe = PacingProbe(sb)
     workdir = Path(tempfile.mkdtemp(prefix="xf-paced-"))
     runs = []
     with serve_app_in_thread(app) as url:
         settings = _settings(url, f"sqlite:///{workdir / 'paced.db'}")
         engine = make_engine(settings.database_url)
         migrate(engine)
-        hooks = {"request": [on_request], "response": [on_response]}
-        with httpx.Client(timeout=120, event_hooks=hooks) as http:
+        with httpx.Client(timeout=120, event_hooks=probe.hooks) as http:
             tenant = connect(engine, settings, http)[AGENCY]
-            stamps.clear()
-            statuses.clear()
+            probe.stamps.clear()
+            probe.statuses.clear()
             t0 = sb.clock.now()
             for _ in range(args.runs):
                 res = sync_tenant(
                     engine, settings, tenant, full=True, http=http,
-                    options=ClientOptions(governor=gov),
+                    options=ClientOptions(governor=probe.governor),
                 )  # fmt: skip
                 runs.append(res.calls)
             elapsed = (sb.clock.now() - t0).total_seconds()
-    window: deque[float] = deque()
-    busiest = 0
-    for t in stamps:
-        window.append(t)
-        while window[0] <= t - 60:
-            window.popleft()
-        busiest = max(busiest, len(window))
     return {
         "invoices": args.invoices,
         "runs": args.runs,
         "calls_per_run": runs,
         "api_calls": sum(runs),
         "sandbox_minutes": round(elapsed / 60, 2),
-        "max_calls_in_any_60s": busiest,
-        "governor_waited_s": round(gov.waited_s, 1),
-        "rate_limited_429s": statuses.count(429),
+        "max_calls_in_any_60s": probe.busiest_minute(),
+        "governor_waited_s": round(probe.governor.waited_s, 1),
+        "rate_limited_429s": probe.statuses.count(429),
     }
 
 
