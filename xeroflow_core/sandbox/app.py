@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from . import connections, identity, tokens
 from .config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxConfig
-from .pipeline import api
+from .pipeline import SERVER_SEND, api
 from .state import Sandbox
 
 __all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "Sandbox", "SandboxConfig", "create_app"]
@@ -84,6 +84,16 @@ async def index(request: Request) -> Response:
     )
 
 
+class SandboxApp(Starlette):
+    """Starlette that keeps the HTTP server's own `send` in the scope, so a `lose_answer` fault
+    can close the connection itself (middleware wraps `send` in closures)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope[SERVER_SEND] = send
+        await super().__call__(scope, receive, send)
+
+
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """The sandbox ASGI app; `app.state.sandbox` is the live Sandbox (data, clock, limits)."""
     config = config or SandboxConfig()
@@ -105,7 +115,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         from .controls import control_routes
 
         routes += control_routes()
-    app = Starlette(routes=routes)
+    app = SandboxApp(routes=routes)
     app.state.sandbox = sandbox
     app.add_middleware(XeroHeaders, sandbox=sandbox)  # type: ignore[arg-type]
     return app
