@@ -6,7 +6,10 @@ is safe to retry.
   per-tenant lease makes one process the only talker): at most 5 calls in flight, at most 60
   starts in any rolling minute, the daily remainder read from `X-DayLimit-Remaining` on every
   answer (429s included), and a reserve of the daily budget that background sync never spends.
-- A minute (or concurrent) 429 waits `Retry-After` and retries; a day 429 raises at once.
+- A minute (or concurrent) 429 waits `Retry-After` and retries; a day 429 raises at once. A
+  caller that holds something while it waits (an EOM push holds its draft's claim) passes
+  `on_wait`: it is called with the seconds before each wait and at least every 30 s of one, and
+  may raise to abandon the call.
 - 5xx, timeouts and dropped connections retry a bounded number of times with exponential backoff
   and jitter — reads always, writes (PUT/POST/DELETE) only when they carry an Idempotency-Key. The httpx transport itself never retries (retries=0): no hidden retries below ours.
 - A 401 TokenExpired forces one single-flight refresh and retries once.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -113,9 +117,13 @@ class XeroClient:
     # --- public calls -----------------------------------------------------------------------
 
     def get(
-        self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        on_wait: Callable[[float], None] | None = None,
     ) -> httpx.Response:
-        return self.request("GET", path, params=params, headers=headers)
+        return self.request("GET", path, params=params, headers=headers, on_wait=on_wait)
 
     def put(
         self,
@@ -123,8 +131,9 @@ class XeroClient:
         json: Any,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        on_wait: Callable[[float], None] | None = None,
     ) -> httpx.Response:
-        return self.request("PUT", path, params=params, json=json, headers=headers)
+        return self.request("PUT", path, params=params, json=json, headers=headers, on_wait=on_wait)
 
     def post(
         self,
@@ -141,9 +150,13 @@ class XeroClient:
         return parse.loads(response.content)
 
     def get_json(
-        self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        on_wait: Callable[[float], None] | None = None,
     ) -> dict[str, Any]:
-        body = self.json(self.get(path, params=params, headers=headers))
+        body = self.json(self.get(path, params=params, headers=headers, on_wait=on_wait))
         if not isinstance(body, dict):
             from xeroflow_core.xero.errors import XeroMalformed
 
@@ -160,6 +173,7 @@ class XeroClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         headers: dict[str, str] | None = None,
+        on_wait: Callable[[float], None] | None = None,
     ) -> httpx.Response:
         """One logical call: governed, authenticated, retried where safe, errors typed."""
         url = f"{self.settings.accounting_url}/{path.lstrip('/')}"
@@ -171,7 +185,7 @@ class XeroClient:
         refreshed = False
         while True:
             token = self._token(force=False)
-            self.governor.acquire(self.purpose, self.settings.api_reserve_calls)
+            self.governor.acquire(self.purpose, self.settings.api_reserve_calls, on_wait)
             try:
                 response = self.http.request(
                     method,
@@ -225,6 +239,8 @@ class XeroClient:
                         path=path,
                     )
                 log.info("Xero 429 %s on %s: waiting %.0f s", scope, path, retry_after)
+                if on_wait is not None:
+                    on_wait(retry_after)
                 self.governor.block_for(retry_after)
                 continue
             if status in TRANSIENT_STATUSES:
