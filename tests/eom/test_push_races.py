@@ -244,3 +244,19 @@ def test_two_installations_never_share_an_idempotency_key(
             )
     finally:
         other.dispose()
+
+
+def test_a_draft_sent_before_is_looked_up_before_any_put(engine, settings, sandbox, tenant) -> None:
+    """A push met 429s (Xero took nothing); long after, the next push of that draft asks Xero
+    for its reference before it PUTs, as it would after a takeover."""
+    (d,) = approved_month(engine, sandbox, tenant, ["100.00"])
+    arm(settings, kind="rate_limit", problem="minute", retry_after=0, count=6, path="/Invoices",
+        method="PUT")  # fmt: skip
+    assert list(push_month(engine, settings, ADMIN, OCT, **NO_WAIT).waiting) == [d.reference]
+    row = draft_row(engine, d.id)
+    assert (row.state, row.uncertain) == ("approved", False)
+    sandbox.idempotency.clear()  # Xero's idempotency window has passed
+    sandbox.access_log.clear()
+    assert push_month(engine, settings, ADMIN, OCT, **NO_WAIT).pushed == [d.reference]
+    calls = [e["method"] for e in sandbox.access_log if e["path"].endswith("/Invoices")]
+    assert calls == ["GET", "PUT"]

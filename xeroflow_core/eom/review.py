@@ -59,6 +59,7 @@ class DraftView:
     xero_status: str  # the synced invoice's status when synced, else as the push answered
     xero_url: str
     lines: list[EomDraftLine] = field(default_factory=list)
+    held: str = ""  # while 'pushing': which pusher holds it, and until when
 
     @property
     def can_approve(self) -> bool:
@@ -122,6 +123,7 @@ def list_drafts(
                     d.state, list(d.problems), list(d.warnings), d.error, d.xero_invoice_id,
                     synced.invoice_number if synced else d.xero_invoice_number,
                     synced.status if synced else d.xero_status, url, existing_lines(s, d.id),
+                    claims.holder_message(d) if d.state == "pushing" else "",
                 )
             )  # fmt: skip
     return out
