@@ -164,7 +164,7 @@ def test_crash_between_call_and_commit_is_recovered_by_lookup(
     # a fresh 'pushing' row belongs to a push that may still be running: left alone
     assert push_month(engine, settings, ADMIN, OCT).adopted == []
     result = push_month(engine, settings, ADMIN, OCT, stale_after=timedelta(0), **NO_WAIT)
-    assert result.adopted == [d.reference]
+    assert result.adopted == [d.reference] and result.took_over == [d.reference]
     assert len(in_xero(sandbox, tenant, d.reference)) == 1
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from xeroflow_core import audit
@@ -57,6 +57,7 @@ class Claim:
     owner: str
     reference: str
     look_first: bool  # claimed before (taken over, or sent by an earlier push) or uncertain
+    took_over_from: str = ""  # the silent claim this one replaced: its owner, last renewal
 
     def renew(self, _waiting_s: float = 0.0) -> None:
         """The heartbeat: still ours? then alive as of now. Raises ClaimLost otherwise. Also
@@ -80,33 +81,32 @@ class Claim:
 def take(
     engine: Engine, draft_id: int, owner: str, stale_after: timedelta = STALE_PUSHING
 ) -> Claim | None:
-    """approved (or a 'pushing' claim silent for `stale_after`) -> pushing, ours; None if
-    somebody else holds it, or it is no longer approved."""
+    """approved -> pushing, ours; else a 'pushing' claim silent for `stale_after` -> ours (a
+    takeover); None if somebody else holds it, or it is no longer approved."""
     now, token = utcnow(), str(uuid.uuid4())
-    with session_scope(engine) as s:
-        res = s.execute(
-            update(EomDraft)
-            .where(
-                EomDraft.id == draft_id,
-                or_(
-                    EomDraft.state == "approved",
-                    (EomDraft.state == "pushing") & (EomDraft.updated_at <= now - stale_after),
-                ),
+    values = {"state": "pushing", "attempts": EomDraft.attempts + 1,
+              "claim_owner": owner[:128], "claim_token": token, "updated_at": now}  # fmt: skip
+    took_over_from = ""
+    with engine.begin() as conn:
+        mine = update(EomDraft).where(EomDraft.id == draft_id).values(**values)
+        if conn.execute(mine.where(EomDraft.state == "approved")).rowcount != 1:
+            silent = conn.execute(
+                select(EomDraft.claim_owner, EomDraft.updated_at).where(EomDraft.id == draft_id)
+            ).first()
+            stale = mine.where(
+                EomDraft.state == "pushing", EomDraft.updated_at <= now - stale_after
             )
-            .values(state="pushing", attempts=EomDraft.attempts + 1, claim_owner=owner[:128],
-                    claim_token=token, updated_at=now)
-        )  # fmt: skip
-        if res.rowcount != 1:
-            return None
+            if silent is None or conn.execute(stale).rowcount != 1:
+                return None
+            took_over_from = f"{silent[0] or 'unknown'}, silent since {silent[1]:%H:%M:%S} UTC"
     with session_scope(engine) as s:
         row = s.get(EomDraft, draft_id)
         if row is None or row.claim_token != token:
             return None  # taken over already (a takeover limit of zero)
-        if row.attempts > 1:
-            log.info("push %s: claimed before (%d claims): looked up first", row.reference,
-                     row.attempts - 1)  # fmt: skip
+        if took_over_from:
+            log.warning("push %s: taken over from %s", row.reference, took_over_from)
         return Claim(engine, draft_id, token, owner, row.reference,
-                     row.uncertain or row.attempts > 1)  # fmt: skip
+                     bool(took_over_from) or row.uncertain or row.attempts > 1, took_over_from)  # fmt: skip
 
 
 def held_until(row: EomDraft, stale_after: timedelta = STALE_PUSHING) -> datetime:

@@ -76,6 +76,7 @@ class PushResult:
     waiting: dict[str, str] = field(default_factory=dict)  # still approved: retry later
     held: dict[str, str] = field(default_factory=dict)  # another pusher holds it: who, until when
     lost: dict[str, str] = field(default_factory=dict)  # taken over from us: we wrote nothing
+    took_over: list[str] = field(default_factory=list)  # we took over a silent pusher's claim
     stopped: str = ""  # why pushing stopped (403, day limit, reconnect, restored database)
     stopped_tenants: set[str] = field(default_factory=set)
     retry_ids: list[int] = field(default_factory=list)  # drafts worth another push at retry_at
@@ -88,7 +89,8 @@ class PushResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "pushed": self.pushed, "adopted": self.adopted, "failed": self.failed,
-            "waiting": self.waiting, "held": self.held, "lost": self.lost, "stopped": self.stopped,
+            "waiting": self.waiting, "held": self.held, "lost": self.lost,
+            "took_over": self.took_over, "stopped": self.stopped,
             "retry_at": self.retry_at.isoformat() if self.retry_at else None,
         }  # fmt: skip
 
@@ -175,6 +177,8 @@ def push_draft(
     if claim is None:
         _note_holder(engine, draft_id, stale_after, result)
         return result
+    if claim.took_over_from:
+        result.took_over.append(claim.reference)
     try:
         with session_scope(engine) as s:  # read after the claim: nobody edits a claimed draft
             d = s.get(EomDraft, draft_id)
