@@ -57,8 +57,8 @@ def line_row(d: review.DraftView, unit_amount: str) -> dict:
 
 def test_a_pusher_that_lost_its_claim_writes_nothing(engine, settings, sandbox, tenant) -> None:
     """Pusher A is about to PUT when B, taking A's claim for a dead one, takes the draft over
-    and pushes it; A's PUT then meets 429s. A lost its claim: it writes nothing and says so, and
-    a push after Xero's idempotency window does not PUT the invoice again."""
+    and pushes it (and Xero would answer A with 429s). A lost its claim: its PUT never leaves,
+    it writes nothing and says so; a push after Xero's idempotency window does not PUT again."""
     (d,) = approved_month(engine, sandbox, tenant, ["100.00"])
     taken_over = []
 
@@ -76,7 +76,8 @@ def test_a_pusher_that_lost_its_claim_writes_nothing(engine, settings, sandbox, 
         engine, settings, ADMIN, OCT, **NO_WAIT,
         gateway_factory=lambda t: TakenOverWhileWaiting(engine, settings, t, minute_waits=1),
     )  # fmt: skip
-    assert taken_over[0].pushed == [d.reference]
+    assert taken_over[0].pushed == [d.reference] and taken_over[0].took_over == [d.reference]
+    assert puts(sandbox) == 1  # B's
     (inv,) = in_xero(sandbox, tenant, d.reference)
     row = draft_row(engine, d.id)
     assert (row.state, row.xero_invoice_id, row.uncertain) == ("pushed", inv.id, False)

@@ -5,7 +5,10 @@ Round after round (one month each), the month's drafts are approved; faults are 
 /Invoices (429s, 500/503s, answers lost after Xero created the invoice, dropped connections,
 answers slower than the pushers' timeout, truncated bodies); several pusher processes push the
 month at once with a short takeover limit, so silent claims are taken over; a person edits and
-re-approves drafts meanwhile; pushers are killed with SIGKILL and new ones started. Then the
+re-approves drafts meanwhile; pushers are killed with SIGKILL, or stopped with SIGSTOP for longer
+than the takeover limit and then let go on (a stalled process whose claim was taken over), and
+new ones are started; the sandbox replays an Idempotency-Key for a few seconds only (so a PUT
+repeated late would create a second invoice). Then the
 survivors are stopped, the faults cleared, and one last push finishes the month. The invariant,
 checked against the sandbox's own records: exactly one invoice per draft reference, and
 XeroFlow's invoice id, number, status and total equal Xero's. Prints the counts; exits 1 on any
@@ -19,6 +22,7 @@ import json
 import logging
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -49,6 +53,7 @@ class Tally:
     drafts: int = 0
     started: int = 0
     killed: int = 0
+    paused: int = 0
     crashed: list[str] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)  # pushed, adopted, lost, held, ...
     edits: Counter = field(default_factory=Counter)  # applied, refused
@@ -94,6 +99,7 @@ def setup(
 
 FAULTS = (
     {"kind": "rate_limit", "problem": "minute", "retry_after": 2},
+    {"kind": "rate_limit", "problem": "minute", "retry_after": 1, "storm": True},
     {"kind": "status", "status": 500},
     {"kind": "status", "status": 503},
     {"kind": "lose_answer", "method": "PUT"},
@@ -107,6 +113,8 @@ def arm(sb: Any, rng: random.Random, tally: Tally) -> None:
     """Three to six faults on /Invoices, each firing 1-3 times after 0-4 matching calls."""
     for _ in range(rng.randint(3, 6)):
         spec = dict(rng.choice(FAULTS), path="/Invoices", count=rng.randint(1, 3))
+        if spec.pop("storm", False):  # more 429s in a row than a pusher waits out
+            spec["count"] = 8
         sb.faults.arm(spec | {"after": rng.randint(0, 4)})
         tally.armed[spec["kind"]] += spec["count"]
 
@@ -153,25 +161,40 @@ def one_round(ctx: dict, month: date, deadline: float, rng: random.Random, tally
     stop = threading.Event()
     editor = threading.Thread(target=_editor, args=(engine, month, stop, rng, tally), daemon=True)
     editor.start()
-    procs = []
+    procs: list[Any] = []
+    paused: dict[Any, float] = {}  # SIGSTOPped pusher -> when it gets SIGCONT
     while time.monotonic() < deadline:
-        procs = [p for p in procs if _reaped(p, tally)]
+        for p, until in list(paused.items()):
+            if time.monotonic() >= until:
+                _signal(p, signal.SIGCONT)
+                del paused[p]
+        procs = [p for p in procs if p in paused or _reaped(p, tally)]
         if not _open(engine, month):
             if not procs:
                 break
         elif len(procs) < args.pushers and (not procs or rng.random() < 0.5):
             procs.append(_spawn(args, month, ctx["env"], ctx["logs"], tally.started))
             tally.started += 1
-        if procs and rng.random() < args.kill_rate:
-            victim = rng.choice(procs)
+        running = [p for p in procs if p not in paused and p.poll() is None]
+        if running and rng.random() < args.pause_rate:  # a stall: its claim falls silent
+            holders = _holders(engine, month)
+            victim = rng.choice([p for p in running if p.pid in holders] or running)
+            _signal(victim, signal.SIGSTOP)
+            # longer than the takeover limit, shorter than it plus Xero's replay window: a stall
+            # longer still, right between a heartbeat and its PUT, makes a second invoice
+            # whatever a client does (Xero has no conditional create)
+            paused[victim] = time.monotonic() + rng.uniform(1.0, 4.0) * args.stale_after
+            tally.paused += 1
+        elif running and rng.random() < args.kill_rate:
+            victim = rng.choice(running)
             time.sleep(rng.uniform(0.0, 1.0))
             if victim.poll() is None:
                 victim.kill()
                 victim.wait()
                 tally.killed += 1
-        if not procs and not _open(engine, month):
-            break
         time.sleep(0.2)
+    for p in paused:
+        _signal(p, signal.SIGCONT)
     stop.set()
     editor.join()
     for p in procs:
@@ -182,6 +205,21 @@ def one_round(ctx: dict, month: date, deadline: float, rng: random.Random, tally
         else:
             _reaped(p, tally)
     settle(ctx, month, tally)
+
+
+def _holders(engine: Engine, month: date) -> set[int]:
+    """The process ids of the pushers holding a claim on the month's drafts right now."""
+    from xeroflow_core.models.eom import EomDraft
+
+    with session_scope(engine) as s:
+        owners = s.exec(select(EomDraft.claim_owner).where(
+            EomDraft.month == month, EomDraft.state == "pushing")).all()  # fmt: skip
+    return {int(o.split(":")[1].split()[0]) for o in owners if o.count(":") >= 1}
+
+
+def _signal(p: Any, sig: int) -> None:
+    if p.poll() is None:
+        p.send_signal(sig)
 
 
 def _reaped(p: Any, tally: Tally) -> bool:
@@ -255,15 +293,19 @@ def run(args: argparse.Namespace) -> tuple[Tally, dict]:
     tally, started = Tally(), time.monotonic()
     with tempfile.TemporaryDirectory(prefix="push-chaos-") as tmp:
         db_url = args.database_url or f"sqlite:///{Path(tmp) / 'chaos.db'}"
-        config = SandboxConfig(seed=args.seed, rate_limits=False)
+        config = SandboxConfig(
+            seed=args.seed, rate_limits=False, idempotency_window_s=args.idempotency_window
+        )
         with (
             serve_in_thread(config) as url,
             httpx.Client(base_url=url, timeout=60) as http,
             httpx.Client(timeout=60) as plain,
         ):
             sb = serve_in_thread.last_app.state.sandbox  # type: ignore[attr-defined]
-            # the drop and slow faults make uvicorn log the broken exchanges they are made of
+            # the drop and slow faults make uvicorn log the broken exchanges they are made of;
+            # takeovers by the last push are counted, not logged one by one
             logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
+            logging.getLogger("xeroflow.eom").setLevel(logging.ERROR)
             settings = _settings(url, db_url)
             engine = make_engine(db_url)
             migrate(engine)
@@ -295,9 +337,10 @@ def report(args: argparse.Namespace, t: Tally, x: dict) -> str:
     o = t.outcomes
     return "\n".join([
         f"push-chaos: {x['elapsed_s']} s on {x['database']}, up to {args.pushers} pushers at once, "
-        f"takeover after {args.stale_after} s of silence, pusher timeout {args.timeout} s",
+        f"takeover after {args.stale_after} s of silence, pusher timeout {args.timeout} s, "
+        f"Xero replays an Idempotency-Key for {args.idempotency_window} s",
         f"rounds {t.rounds} · drafts {t.drafts} · pusher processes {t.started}, "
-        f"killed {t.killed}, crashed {len(t.crashed)}",
+        f"killed {t.killed}, paused past the takeover limit {t.paused}, crashed {len(t.crashed)}",
         f"outcomes reported by the pushers that were not killed: pushed {o['pushed']}, adopted after a look-up {o['adopted']}, "
         f"took over a silent claim {o['took_over']}, lost their claim and wrote nothing "
         f"{o['lost']}, saw a draft held by another {o['held']}, left waiting {o['waiting']}; "
@@ -320,21 +363,33 @@ def _kinds(c: Counter) -> str:
 
 
 def pusher_main(argv: list[str]) -> int:
-    """One pusher process: push the month once, print its outcome counts as JSON."""
+    """One pusher process: push each of the month's drafts once, in its own order; print the
+    outcome counts as JSON."""
+    from xeroflow_core.eom.billing import parse_month
     from xeroflow_core.eom.push import XeroGateway, push_month
+    from xeroflow_core.models.eom import EomDraft
     from xeroflow_core.settings import get_settings
 
     month, stale, timeout = argv[0], float(argv[1]), float(argv[2])
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    result = push_month(
-        engine, settings, SYSTEM, month, stale_after=timedelta(seconds=stale),
-        backoff=lambda n: random.uniform(0.0, 0.3),  # noqa: S311 - jitter
-        gateway_factory=lambda t: XeroGateway(engine, settings, t, timeout=timeout),
-    )  # fmt: skip
-    print(
-        json.dumps({k: len(v) for k, v in result.as_dict().items() if isinstance(v, list | dict)})
-    )
+    with session_scope(engine) as s:
+        ids = list(s.exec(select(EomDraft.id).where(EomDraft.month == parse_month(month))))
+    random.shuffle(ids)  # each pusher goes through the drafts in its own order
+    counts: Counter = Counter()
+    for draft_id in ids:
+        result = push_month(
+            engine, settings, SYSTEM, month, draft_ids=[draft_id],
+            stale_after=timedelta(seconds=stale),
+            backoff=lambda n: random.uniform(0.0, 0.3),  # noqa: S311 - jitter
+            gateway_factory=lambda t: XeroGateway(
+                engine, settings, t, timeout=timeout, minute_waits=2
+            ),
+        )  # fmt: skip
+        counts.update(
+            {k: len(v) for k, v in result.as_dict().items() if isinstance(v, list | dict)}
+        )
+    print(json.dumps(counts))
     return 0
 
 
@@ -348,7 +403,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--drafts", type=int, default=6, help="clients, i.e. drafts per month")
     parser.add_argument("--stale-after", type=float, default=1.0, help="takeover limit, s")
     parser.add_argument("--timeout", type=float, default=1.5, help="pushers' HTTP timeout, s")
-    parser.add_argument("--kill-rate", type=float, default=0.15, help="chance per tick")
+    parser.add_argument("--kill-rate", type=float, default=0.1, help="SIGKILL chance per tick")
+    parser.add_argument("--pause-rate", type=float, default=0.1, help="SIGSTOP chance per tick")
+    parser.add_argument(
+        "--idempotency-window", type=int, default=5,
+        help="how long the sandbox replays a key, s (Xero: minutes; short here, so that a PUT "
+        "repeated late creates a second invoice unless XeroFlow looked first)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", default=os.environ.get("XEROFLOW_BENCH_DATABASE_URL"),
                         help="an empty database (default: a temporary SQLite file)")  # fmt: skip

@@ -60,8 +60,9 @@ class Claim:
     took_over_from: str = ""  # the silent claim this one replaced: its owner, last renewal
 
     def renew(self, _waiting_s: float = 0.0) -> None:
-        """The heartbeat: still ours? then alive as of now. Raises ClaimLost otherwise. Also
-        the hook a Xero client calls while it waits on Retry-After (with the seconds)."""
+        """The heartbeat: still ours? then alive as of now. Raises ClaimLost otherwise. The Xero
+        client calls it right before each request goes out and while it waits on Retry-After,
+        so a pusher that was taken for dead sends nothing more."""
         with self.engine.begin() as conn:
             res = conn.execute(_fenced(self.draft_id, self.token).values(updated_at=utcnow()))
         if res.rowcount != 1:

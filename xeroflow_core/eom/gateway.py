@@ -16,9 +16,10 @@ from xeroflow_core.xero.errors import XeroMalformed
 
 class InvoiceGateway(Protocol):
     """The two calls a push needs (XeroGateway below; tests may wrap it to inject crashes).
-    `on_wait`, when set, is called while a call waits on Xero's Retry-After (a heartbeat)."""
+    `heartbeat`, when set, is called right before each request is sent and while a call waits
+    on Xero's Retry-After (XeroClient); it raises to stop the call."""
 
-    on_wait: Callable[[float], None] | None
+    heartbeat: Callable[[float], None] | None
 
     def put_invoice(self, invoice: dict[str, Any], idempotency_key: str) -> dict[str, Any]: ...
 
@@ -39,7 +40,7 @@ class XeroGateway:
         self.client = XeroClient(
             engine, settings, tenant_id, http=http, purpose="interactive", options=options
         )
-        self.on_wait: Callable[[float], None] | None = None
+        self.heartbeat: Callable[[float], None] | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -50,7 +51,7 @@ class XeroGateway:
             json={"Invoices": [invoice]},
             params={"summarizeErrors": "false", "unitdp": "4"},
             headers={"Idempotency-Key": idempotency_key},
-            on_wait=self.on_wait,
+            heartbeat=self.heartbeat,
         )
         body = self.client.json(response)
         items = body.get("Invoices") if isinstance(body, dict) else None
@@ -63,7 +64,7 @@ class XeroGateway:
         body = self.client.get_json(
             "Invoices",
             params={"where": f'Type=="ACCREC"&&Reference=="{quoted}"'},
-            on_wait=self.on_wait,
+            heartbeat=self.heartbeat,
         )
         found = [i for i in body.get("Invoices") or [] if i.get("Reference") == reference]
         return found[0] if found else None

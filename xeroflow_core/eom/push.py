@@ -187,14 +187,14 @@ def push_draft(
             job = _Job(claim, actor, invoice_body(d, existing_lines(s, d.id)), key, d.reference,
                        d.contact_id, d.total, claim.look_first or inst.looks_up_first(d.month),
                        worker)  # fmt: skip
-        gateway.on_wait = claim.renew  # a heartbeat while a call waits on Retry-After
+        gateway.heartbeat = claim.renew  # before each request goes out, and while one waits
         return _push(gateway, job, attempts, backoff, result)
     except ClaimLost as exc:
         log.warning("%s", exc)
         result.lost[claim.reference] = str(exc)
         return result
     finally:
-        gateway.on_wait = None
+        gateway.heartbeat = None
 
 
 def _push(
@@ -214,7 +214,6 @@ def _push(
                     job.finish("eom.push_adopted", **_pushed_values(found))
                     result.adopted.append(job.ref)
                     return result
-                job.claim.renew()
             inv = gateway.put_invoice(job.body, job.key)
         except (XeroForbidden, XeroUnauthorized, XeroNeedsReconnect) as exc:
             msg = f"{exc} — {exc.xero_message}. {exc.what_to_do}"

@@ -24,7 +24,7 @@ def rate_headers(headers: httpx.Headers) -> tuple[int | None, int | None]:
     return number("x-daylimit-remaining"), number("x-minlimit-remaining")
 
 
-WAIT_SLICE_S = 30.0  # the longest sleep between two calls of a waiting caller's on_wait
+WAIT_SLICE_S = 30.0  # the longest sleep between two heartbeats of a waiting caller
 
 
 class Governor:
@@ -52,10 +52,10 @@ class Governor:
         self.waited_s = 0.0
 
     def acquire(
-        self, purpose: str, reserve: int, on_wait: Callable[[float], None] | None = None
+        self, purpose: str, reserve: int, heartbeat: Callable[[float], None] | None = None
     ) -> None:
         """Take a slot for one call, waiting for the minute window; refuse to dig into the
-        daily reserve for background work. `on_wait(seconds)` runs before each wait, and a long
+        daily reserve for background work. `heartbeat(seconds)` runs before each wait, and a long
         wait is cut into slices of WAIT_SLICE_S so that it runs again (a caller's heartbeat)."""
         day = self.day_remaining
         if day is not None and day <= 0:
@@ -82,8 +82,8 @@ class Governor:
                     if wait <= 0:
                         self._starts.append(now)
                         return
-                if on_wait is not None:
-                    on_wait(wait)
+                if heartbeat is not None:
+                    heartbeat(wait)
                     wait = min(wait, WAIT_SLICE_S)
                 self.waited_s += wait
                 self.sleep(wait)
