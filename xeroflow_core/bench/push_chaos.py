@@ -54,6 +54,7 @@ class Tally:
     started: int = 0
     killed: int = 0
     paused: int = 0
+    cut_off: int = 0  # still running when the round ended
     crashed: list[str] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)  # pushed, adopted, lost, held, ...
     edits: Counter = field(default_factory=Counter)  # applied, refused
@@ -201,7 +202,7 @@ def one_round(ctx: dict, month: date, deadline: float, rng: random.Random, tally
         if p.poll() is None:
             p.kill()
             p.wait()
-            tally.killed += 1
+            tally.cut_off += 1
         else:
             _reaped(p, tally)
     settle(ctx, month, tally)
@@ -338,9 +339,10 @@ def report(args: argparse.Namespace, t: Tally, x: dict) -> str:
     return "\n".join([
         f"push-chaos: {x['elapsed_s']} s on {x['database']}, up to {args.pushers} pushers at once, "
         f"takeover after {args.stale_after} s of silence, pusher timeout {args.timeout} s, "
-        f"Xero replays an Idempotency-Key for {args.idempotency_window} s",
+        f"the sandbox replays an Idempotency-Key for {args.idempotency_window} s",
         f"rounds {t.rounds} · drafts {t.drafts} · pusher processes {t.started}, "
-        f"killed {t.killed}, paused past the takeover limit {t.paused}, crashed {len(t.crashed)}",
+        f"killed (SIGKILL) {t.killed}, stalled past the takeover limit (SIGSTOP) {t.paused}, "
+        f"cut off at the round's end {t.cut_off}, crashed {len(t.crashed)}",
         f"outcomes reported by the pushers that were not killed: pushed {o['pushed']}, adopted after a look-up {o['adopted']}, "
         f"took over a silent claim {o['took_over']}, lost their claim and wrote nothing "
         f"{o['lost']}, saw a draft held by another {o['held']}, left waiting {o['waiting']}; "
