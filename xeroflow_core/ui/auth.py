@@ -41,7 +41,8 @@ def current_actor() -> Actor | None:
 
 def sign_in_form() -> None:
     """The sign-in form; a successful sign-in reruns the app signed in."""
-    with st.form("sign_in", enter_to_submit=True):
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle.form("sign_in", enter_to_submit=True):
         st.subheader("Sign in to XeroFlow")
         username = st.text_input("Username", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
@@ -51,7 +52,7 @@ def sign_in_form() -> None:
     cfg = settings()
     result = sign_in(get_engine(), cfg, username, password, st.context.ip_address or "")
     if not result.ok:
-        st.error(result.message)
+        middle.error(result.message)
         return
     st.session_state[_TOKEN] = result.token
     max_age = int(cfg.cookie_expiry_days * 86400)
