@@ -194,7 +194,9 @@ def test_the_page_shows_the_holder_and_refuses_a_restored_copy(tmp_path, monkeyp
     from xeroflow_core.db import migrate
     from xeroflow_core.eom.engine import generate
     from xeroflow_core.settings import get_settings
+    from xeroflow_core.signin import sign_in
     from xeroflow_core.ui.resources import get_engine
+    from xeroflow_core.users import DEMO_PASSWORD, ensure_demo_users
 
     engine = make_engine(f"sqlite:///{tmp_path / 'page.db'}")
     migrate(engine)
@@ -206,18 +208,21 @@ def test_the_page_shows_the_holder_and_refuses_a_restored_copy(tmp_path, monkeyp
     review.approve(engine, ADMIN, [d.id])
     claims.take(engine, d.id, "otherhost:4242 as alice")
 
+    ensure_demo_users(engine)
+    signed_in = sign_in(engine, get_settings(), "admin", DEMO_PASSWORD)
+    assert signed_in.token, signed_in.message
+
     def page(db: Engine) -> AppTest:
         monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
         get_settings.cache_clear()
         get_engine.clear()
-        at = AppTest.from_file("../../pages/eom_review.py", default_timeout=60)
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = "admin"
+        at = AppTest.from_file("../../app_pages/eom_review.py", default_timeout=60)
+        at.session_state["signin_token"] = signed_in.token  # a copy keeps its sessions too
         at.session_state["eom_month"] = "2026-10"
         return at.run()
 
     try:
-        at = page(engine)  # the demo users, admin among them, are created with the engine
+        at = page(engine)
         assert not at.exception, at.exception
         assert any("Being pushed by another pusher (otherhost:4242 as alice)" in i.value
                    for i in at.info)  # fmt: skip
