@@ -8,7 +8,7 @@ UpdatedDateUTC from the sandbox clock, as Xero does.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -120,12 +120,15 @@ def clock(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
 
 
 def expire_tokens(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
-    """Every access token issued so far answers 401 TokenExpired from now on."""
+    """Every access token issued so far answers 401 TokenExpired from now on, saying it expired
+    a second ago (Xero's message names a time in the past)."""
     n = 0
+    past = sb.now() - timedelta(seconds=1)
     with sb.lock:
         for rec in sb.identity.access.values():
             if not rec.expired_by_control:
                 rec.expired_by_control, n = True, n + 1
+                rec.expires = min(rec.expires, past)
     return {"expired": n}
 
 
