@@ -18,6 +18,8 @@ from starlette.routing import Route
 
 from . import connections, identity, tokens
 from .config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxConfig
+from .console import console_routes
+from .controls import control_routes
 from .pipeline import api
 from .responses import unserved
 from .state import Sandbox
@@ -120,9 +122,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         Route("/api.xro/2.0/{path:path}", api, methods=["GET", "PUT", "POST", "DELETE"]),
     ]
     if config.test_controls:
-        from .controls import control_routes
-
-        routes += control_routes()
+        routes += control_routes() + console_routes()
     app = Starlette(routes=routes, exception_handlers={404: no_route, 405: no_route})
     app.state.sandbox = sandbox
     app.add_middleware(XeroHeaders, sandbox=sandbox)  # type: ignore[arg-type]
