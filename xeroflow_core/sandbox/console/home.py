@@ -23,7 +23,9 @@ def home_page(sb: Sandbox, request: Request) -> Html:
     rows = []
     for o in sb.orgs.values():
         t = o.tenant_id
-        drafts = sum(1 for d in list(o.invoices.items.values()) if d.status == "DRAFT")
+        drafts = sum(
+            1 for d in list(o.invoices.items.values()) if d.status == "DRAFT" and d.type == "ACCREC"
+        )
         rows.append(
             [
                 o.name,
