@@ -1,8 +1,8 @@
 """Xero's XML: the format Xero answers in when a request does not ask for JSON, and the body
 format several clients write in.
 
-Xero serves XML unless `Accept` asks for JSON (contract notes §3.1 and §10.12: "Real Xero
-defaults to XML"). The XML carries the same fields as the JSON under Xero's element names:
+Xero serves XML unless `Accept` asks for JSON (XeroAPI/xero-php-oauth2#60: a non-JSON Accept
+gets "the default XML structure"). The XML carries the same fields as the JSON under Xero's element names:
 `<Response>` with `Id`, `Status`, `ProviderName`, `DateTimeUTC`, then the collection, each
 record in its singular element (`<Invoices><Invoice>…<LineItems><LineItem>…`); errors are
 `<ApiException>` with `<Elements><DataContractBase xsi:type="Invoice">`. Dates are ISO
