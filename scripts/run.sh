@@ -23,10 +23,16 @@ trap cleanup INT TERM EXIT
 if [ -z "${XERO_CLIENT_ID:-}" ]; then
   export XEROFLOW_SANDBOX_URL="http://127.0.0.1:${SANDBOX_PORT}"
   export XERO_REDIRECT_URI="${XERO_REDIRECT_URI:-http://localhost:${PORT}/connect}"
-  "$BIN/python" -m xeroflow_core sandbox --port "$SANDBOX_PORT" \
+  # The sandbox's test controls and console answer only to this run's key (or yours).
+  sandbox_key="${XEROFLOW_SANDBOX_KEY:-$("$BIN/python" -c \
+      'import secrets; print(secrets.token_urlsafe(24))')}"
+  XEROFLOW_SANDBOX_KEY="$sandbox_key" \
+    "$BIN/python" -m xeroflow_core sandbox --port "$SANDBOX_PORT" --test-controls \
       --state-file "$RUN_DIR/sandbox.pickle" > "$RUN_DIR/sandbox.log" 2>&1 &
   pids+=($!)
   echo "Xero sandbox (demo mode) on $XEROFLOW_SANDBOX_URL; log in $RUN_DIR/sandbox.log"
+  echo "Play the bookkeeper in Xero: $XEROFLOW_SANDBOX_URL/_sandbox/console?key=$sandbox_key"
+  echo "Sandbox test controls: header X-Sandbox-Key: $sandbox_key"
 fi
 
 "$BIN/python" -m xeroflow_core worker > "$RUN_DIR/worker.log" 2>&1 &

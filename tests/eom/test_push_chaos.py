@@ -10,6 +10,7 @@ from tests.eom.builders import ADMIN, OCT
 from tests.eom.sandbox_ledger import in_xero
 from tests.eom.test_push import NO_WAIT, approved_month
 from tests.support.connect import connect_sandbox
+from tests.support.sandbox import HEADERS
 from xeroflow_core.bench import push_chaos
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom.gateway import invoice_body
@@ -28,7 +29,7 @@ def test_the_check_reports_a_second_invoice_and_a_wrong_total(
 ) -> None:
     a, b = approved_month(engine, sandbox, tenant, ["100.00", "200.00"])
     assert len(push_month(engine, settings, ADMIN, OCT, **NO_WAIT).pushed) == 2
-    with httpx.Client(base_url=settings.xero_api_url) as http:
+    with httpx.Client(base_url=settings.xero_api_url, headers=HEADERS) as http:
         ctx = {"engine": engine, "http": http, "tenant": tenant, "invoices": 0}
         tally = push_chaos.Tally()
         push_chaos.check(ctx, OCT, tally)

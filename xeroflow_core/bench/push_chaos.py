@@ -287,6 +287,7 @@ def check(ctx: dict, month: date, tally: Tally) -> None:
 
 def run(args: argparse.Namespace) -> tuple[Tally, dict]:
     from xeroflow_core.bench.sync import _settings
+    from xeroflow_core.sandbox.access import KEY_HEADER
     from xeroflow_core.sandbox.app import SandboxConfig
     from xeroflow_core.sandbox.server import serve_in_thread
 
@@ -295,11 +296,14 @@ def run(args: argparse.Namespace) -> tuple[Tally, dict]:
     with tempfile.TemporaryDirectory(prefix="push-chaos-") as tmp:
         db_url = args.database_url or f"sqlite:///{Path(tmp) / 'chaos.db'}"
         config = SandboxConfig(
-            seed=args.seed, rate_limits=False, idempotency_window_s=args.idempotency_window
-        )
+            seed=args.seed, rate_limits=False, idempotency_window_s=args.idempotency_window,
+            test_controls=True,  # the check reads the sandbox's records, under this run's key
+        )  # fmt: skip
         with (
             serve_in_thread(config) as url,
-            httpx.Client(base_url=url, timeout=60) as http,
+            httpx.Client(
+                base_url=url, timeout=60, headers={KEY_HEADER: config.control_key}
+            ) as http,
             httpx.Client(timeout=60) as plain,
         ):
             sb = serve_in_thread.last_app.state.sandbox  # type: ignore[attr-defined]
