@@ -95,7 +95,7 @@ def parse_id(raw: str | None, what: str = "id") -> int | None:
         return None
     text = str(raw)
     if not re.fullmatch(r"[0-9]{1,10}", text) or not 0 < int(text) <= MAX_ID:
-        raise ValueError(f"“{plain(text, 40)}” is not a {what}.")
+        raise ValueError(f"“{plain(text, 40)}” is not a valid {what}.")
     return int(text)
 
 
