@@ -3,10 +3,16 @@
 One engine per process (the UI caches it in xeroflow_core.ui.resources), a Session per unit of
 work, never a shared Session. SQLite gets WAL, a busy timeout and foreign keys on every
 connection, so the worker and the Streamlit server can share one file safely.
+
+A SQLite file deleted (or replaced) under a running process would go unnoticed: open
+connections keep writing to the deleted file and new ones create an empty database. So each
+connection taken from the pool first checks that the file is still the one the engine opened,
+and raises DatabaseFileGone with what to do.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,16 +28,52 @@ ROOT = Path(__file__).resolve().parent.parent
 _migrate_lock = threading.Lock()
 
 
+class DatabaseFileGone(RuntimeError):
+    """The SQLite file this process opened was deleted or replaced while it ran."""
+
+
+class _FileWatch:
+    """The identity (device, inode) of an SQLite file, taken at the engine's first connection
+    and compared on every checkout from the pool."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.identity: tuple[int, int] | None = None
+
+    def current(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (st.st_dev, st.st_ino)
+
+    def on_connect(self, _dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objects
+        if self.identity is None:
+            self.identity = self.current()
+
+    def on_checkout(self, _dbapi_conn, _record, _proxy) -> None:  # noqa: ANN001
+        if self.identity is not None and self.current() != self.identity:
+            raise DatabaseFileGone(
+                f"The database file {self.path} was deleted or replaced while XeroFlow was "
+                "running. Stop XeroFlow and start it again (make run) to use a new database, "
+                "or put the file back from a backup first."
+            )
+
+
 def make_engine(url: str, **kwargs: object) -> Engine:
     """Create an engine for `url`; SQLite connections get WAL, busy_timeout and foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
-        if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if db and db != ":memory:" and not db.startswith("file:"):
+            path = Path(db).resolve()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            watch = _FileWatch(path)
+            event.listen(engine, "connect", watch.on_connect)
+            event.listen(engine, "checkout", watch.on_checkout)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from xeroflow_core import audit
@@ -22,6 +23,7 @@ from xeroflow_core.db import session_scope
 from xeroflow_core.eom.billing import (
     BillingRuleError,
     LineSpec,
+    check_line_amount,
     due_date,
     fee_line,
     month_end,
@@ -104,10 +106,15 @@ def generate(
         costs = attributed_costs(s, first)
         ledger, claimed = Ledger(s), claims(s)
         for client in list(clients):
-            outcome = _client_draft(
-                s, ledger, claimed, client, profiles.get(client.id), items.get(client.id, []),
-                costs.get(client.id, []), first, tenant_id, rounding,
-            )  # fmt: skip
+            try:
+                with s.begin_nested():  # one client's failure is undone alone
+                    outcome = _client_draft(
+                        s, ledger, claimed, client, profiles.get(client.id),
+                        items.get(client.id, []), costs.get(client.id, []), first, tenant_id,
+                        rounding,
+                    )  # fmt: skip
+            except (ArithmeticError, ValueError, SQLAlchemyError) as exc:
+                outcome = _failed_draft(s, client, first, exc)
             if outcome is not None:
                 result.clients.append(outcome)
         audit.record(
@@ -115,6 +122,35 @@ def generate(
             summary=result.summary(),
         )  # fmt: skip
     return result
+
+
+def _failed_draft(s: Session, client: Client, month: date, exc: Exception) -> ClientOutcome:
+    """A client whose data could not become a draft (an amount beyond what can be computed or
+    stored, a rule that does not hold): its draft, created empty if need be, carries the reason
+    as a problem that blocks approval, and the month goes on for the other clients."""
+    reason = (
+        f"this client's billing data could not be invoiced ({type(exc).__name__}: "
+        f"{str(exc)[:200]}): check its fees and billing settings"
+    )
+    draft = s.exec(
+        select(EomDraft).where(EomDraft.client_id == client.id, EomDraft.month == month)
+    ).first()
+    outcome = "updated"
+    if draft is None:
+        outcome = "created"
+        ref = render("XF-{client_id}-{YYYY-MM}", client.name, month, client_id=str(client.id))
+        draft = EomDraft(
+            client_id=client.id, month=month, invoice_date=month_end(month), reference=ref
+        )
+    elif draft.state in FROZEN_STATES or draft.uncertain:
+        return ClientOutcome(client.id, client.name, "skipped", draft.id, [reason])
+    draft.problems = dedupe([*(draft.problems or []), reason])
+    if draft.state in ("approved", "failed"):
+        draft.state = "generated"
+    draft.updated_at = utcnow()
+    s.add(draft)
+    s.flush()
+    return ClientOutcome(client.id, client.name, outcome, draft.id, [reason])
 
 
 def pick_contact(
@@ -280,6 +316,11 @@ def _client_draft(
             problems.append(f"rebill description: {exc}")
             text = f"Rebillable: {cost.description}"
         amount = rebill_amount(cost.ex_tax_base, profile.rebill_markup_percent, rounding)
+        try:
+            check_line_amount(Decimal(1), amount, f"rebilled cost '{cost.description[:40]}'")
+        except BillingRuleError as exc:
+            problems.append(str(exc))
+            continue
         specs.append(
             LineSpec("rebill", text, Decimal(1), amount, profile.rebill_account_code,
                      profile.rebill_tax_type, None, cost.tenant_id, cost.line_item_id)
