@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,26 +34,40 @@ class DatabaseFileGone(RuntimeError):
 
 
 class _FileWatch:
-    """The identity (device, inode) of an SQLite file, taken at the engine's first connection
-    and compared on every checkout from the pool."""
+    """The SQLite file an engine opened, held open from its first connection (so its inode
+    cannot be reused by a new file at the same path) and compared with the path on every
+    checkout from the pool."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.identity: tuple[int, int] | None = None
-
-    def current(self) -> tuple[int, int] | None:
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        return (st.st_dev, st.st_ino)
+        self.fd: int | None = None
 
     def on_connect(self, _dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objects
-        if self.identity is None:
-            self.identity = self.current()
+        if self.fd is None:
+            self.fd = os.open(self.path, os.O_RDONLY)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
     def on_checkout(self, _dbapi_conn, _record, _proxy) -> None:  # noqa: ANN001
-        if self.identity is not None and self.current() != self.identity:
+        if self.fd is None:
+            return
+        held = os.fstat(self.fd)
+        try:
+            now = os.stat(self.path)
+        except FileNotFoundError:
+            now = None
+        if (
+            held.st_nlink == 0
+            or now is None
+            or (now.st_dev, now.st_ino)
+            != (
+                held.st_dev,
+                held.st_ino,
+            )
+        ):
             raise DatabaseFileGone(
                 f"The database file {self.path} was deleted or replaced while XeroFlow was "
                 "running. Stop XeroFlow and start it again (make run) to use a new database, "
@@ -74,6 +89,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             watch = _FileWatch(path)
             event.listen(engine, "connect", watch.on_connect)
             event.listen(engine, "checkout", watch.on_checkout)
+            weakref.finalize(engine, watch.close)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

@@ -104,6 +104,6 @@ def plain_table(data: pd.DataFrame | list[dict] | dict[str, list]) -> pd.DataFra
     and Decimals untouched): a grid draws text literally, but direction overrides still flip it."""
     frame = data.copy() if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
     for col in frame.columns:
-        if frame[col].dtype == object:
+        if not pd.api.types.is_numeric_dtype(frame[col]):  # object and str columns
             frame[col] = frame[col].map(lambda v: plain(v) if isinstance(v, str) else v)
     return frame

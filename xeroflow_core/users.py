@@ -125,8 +125,9 @@ COMMON_PASSWORDS = frozenset(
 
 def check_password_strength(password: str, username: str = "") -> None:
     """Refuse a password a guesser would try early: blank, shorter than MIN_PASSWORD_LENGTH,
-    one repeated character, a common password, or the user name itself. Raises ValueError
-    with the reason."""
+    one repeated character, a common password (digits or symbols added at the end change
+    nothing), or the user name (repeated, with digits and symbols). Raises ValueError with the
+    reason."""
     if not password or not password.strip():
         raise ValueError("a password cannot be blank")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -137,7 +138,9 @@ def check_password_strength(password: str, username: str = "") -> None:
         raise ValueError("that password is one of the most common ones: choose another")
     if len(set(password)) == 1:
         raise ValueError("a password is more than one character repeated")
-    if username and lowered.replace(" ", "") in (username.lower(), username.lower() * 2):
+    letters = re.sub(r"[\W\d_]+", "", lowered)
+    name = re.sub(r"[\W\d_]+", "", username.lower())
+    if name and letters and not letters.replace(name, ""):
         raise ValueError("a password cannot be the user name")
 
 
