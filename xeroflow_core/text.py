@@ -37,6 +37,9 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 # also defeats Streamlit's extras (:red[...] colours, :material/...: icons, $math$, emoji codes)
 _MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"://|(?<![^\W_])www(?=\.)|@", re.IGNORECASE)
+
 CHART_LABEL_CHARS = 30
 MAX_SEARCH_CHARS = 200
 MAX_ID = 2**31 - 1  # ids are INTEGER columns on PostgreSQL
@@ -53,8 +56,13 @@ def plain(text: object, limit: int | None = None) -> str:
 
 
 def md(text: object, limit: int | None = None) -> str:
-    """`plain(text)` escaped for Streamlit markdown: shows exactly the characters it holds."""
-    return _MD_SPECIAL.sub(r"\\\1", plain(text, limit))
+    """`plain(text)` escaped for Streamlit markdown: shows exactly the characters it holds.
+
+    Escapes are not enough for GFM's autolinks, which are found in the text after parsing
+    ("https://…", "www.…", "a@b.c" become links): a word joiner (U+2060, invisible) after
+    "://", "www" and "@" keeps them text."""
+    shown = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, plain(text, limit))
+    return _MD_SPECIAL.sub(r"\\\1", shown)
 
 
 def chart_label(text: object, limit: int = CHART_LABEL_CHARS) -> str:

@@ -16,7 +16,15 @@ import pytest
 
 from xeroflow_core.exports import csv_text
 from xeroflow_core.profitability import charts, figures
-from xeroflow_core.text import chart_hover, chart_label, comparable, md, plain, plain_table
+from xeroflow_core.text import (
+    WORD_JOINER,
+    chart_hover,
+    chart_label,
+    comparable,
+    md,
+    plain,
+    plain_table,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIL = "**A** [click to re-login](https://evil.example) ![t](http://127.0.0.1:9/track.png)"
@@ -26,7 +34,11 @@ def test_markdown_is_escaped_so_every_character_shows_as_written() -> None:
     out = md(EVIL)
     # no unescaped markdown punctuation is left: each is preceded by a backslash
     assert not re.search(r"(?<!\\)[*\[\]()!]", out)
-    assert re.sub(r"\\(.)", r"\1", out) == EVIL  # unescaping gives the text back
+    shown = re.sub(r"\\(.)", r"\1", out).replace(WORD_JOINER, "")
+    assert shown == EVIL  # unescaping gives the text back
+    # GFM autolinks are found after parsing: a word joiner keeps URLs and addresses text
+    assert "://" + WORD_JOINER in re.sub(r"\\(.)", r"\1", out)
+    assert "@" + WORD_JOINER in md("ap@acme.example") and "www" + WORD_JOINER in md("www.x.io")
     for extra in (":red[x]", ":material/home:", "$x^2$", "<b>b</b>", "# h", "1. item", "`c`"):
         assert re.sub(r"\\(.)", r"\1", md(extra)) == extra
         assert not re.search(r"(?<!\\)[:$<>#.`\[]", md(extra))
