@@ -263,10 +263,11 @@ if editable:
         act(review.set_excluded, engine, actor, draft.id, True, ok=f"{draft.client_name} excluded.")
     with st.form(f"eom_add_line_{draft.id}", clear_on_submit=True):
         st.markdown("Add a one-off line")
+        st.caption(UNIT_HELP)
         f1, f2, f3, f4, f5 = st.columns([3, 1, 1, 1, 1])
         desc = f1.text_input("Description", key="eom_add_desc")
         qty = f2.text_input("Quantity", "1", key="eom_add_qty")
-        unit = f3.text_input("Unit amount", "0.00", key="eom_add_unit", help=UNIT_HELP)
+        unit = f3.text_input("Unit amount", "0.00", key="eom_add_unit")
         first = draft.lines[0] if draft.lines else None
         code = f4.selectbox(
             "Account", list(account_label), format_func=account_label.get, key="eom_add_code",

@@ -196,13 +196,14 @@ def _add_item_form(engine, actor, client_id, account_codes, account_label, tax_c
                    tax_label) -> None:  # noqa: ANN001  # fmt: skip
     with st.form(f"billing_add_{client_id}", clear_on_submit=False):
         st.markdown("Add a fee")
+        st.caption(UNIT_HELP)
         c1, c2, c3 = st.columns([1, 3, 1])
         kind = c1.selectbox("Kind", KINDS, format_func=lambda k: k.replace("_", "-"))
         desc = c2.text_input("Description", "Retainer - {month} {year}")
         freq = c3.selectbox("Frequency", FREQUENCIES)
         c4, c5, c6, c7 = st.columns(4)
         qty = c4.text_input("Quantity", "1")
-        unit = c5.text_input("Unit amount", "0.00", help=UNIT_HELP)
+        unit = c5.text_input("Unit amount", "0.00")
         code = c6.selectbox("Account", account_codes, format_func=lambda c: account_label.get(c, c))
         tax = c7.selectbox("Tax", tax_codes, format_func=lambda c: tax_label.get(c, c))
         c8, c9, c10, c11 = st.columns(4)
