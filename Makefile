@@ -28,10 +28,11 @@ dev-deps: $(VENV)/.dev-installed chromium
 run: venv
 	@PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) BIN=$(BIN) ./scripts/run.sh
 
-## make test: lint, format check, and the whole pytest suite (browser tests included)
+## make test: lint, format check, path check, and the whole pytest suite (browser tests included)
 test: dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_paths.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 chromium:
@@ -39,9 +40,11 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests..."; \
 	  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null; }
 
+## make lint: ruff, and no tracked file pointing outside the repository
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_paths.py
 
 format:
 	$(BIN)/ruff check --fix .

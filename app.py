@@ -1,11 +1,12 @@
-"""XeroFlow: the router. Sign-in, then a menu built from the one map of pages to roles."""
+"""XeroFlow: the router. Who is signed in is settled first, from the session cookie; then one
+`st.navigation` call registers the pages, so the URL the browser asked for is kept; then the page
+runs (or, signed out, the sign-in form is drawn in its place)."""
 
 import streamlit as st
 
 from xeroflow_core.settings import SettingsError, get_settings
-from xeroflow_core.ui.auth import get_authenticator, login_form
-from xeroflow_core.ui.guard import current_actor
-from xeroflow_core.users import PAGES, pages_for
+from xeroflow_core.ui.auth import current_actor, sign_in_form, sign_out_button, write_pending_cookie
+from xeroflow_core.users import PAGES, PageSpec, pages_for
 
 st.set_page_config(page_title="XeroFlow", page_icon=":material/account_balance:", layout="wide")
 
@@ -16,29 +17,32 @@ except SettingsError as exc:  # production without its own keys: refuse, and say
     st.stop()
 
 
-def page(spec) -> st.Page:  # noqa: ANN001
-    return st.Page(spec.file, title=spec.title, url_path=spec.url_path, icon=spec.icon)
+def page(spec: PageSpec) -> st.Page:
+    return st.Page(
+        spec.file,
+        title=spec.title,
+        url_path=spec.url_path or None,
+        icon=spec.icon,
+        default=not spec.url_path,
+    )
 
-
-auth = get_authenticator()
-if not login_form(auth):
-    # Register every page, hidden and not run, so the URL the browser asked for survives: a
-    # fresh page load (a deep link, a reload, Xero's callback with its code) first runs before
-    # the login cookie is read, and an unknown URL would be rewritten to the default page.
-    st.navigation([page(spec) for spec in PAGES.values()], position="hidden")
-    st.stop()
 
 actor = current_actor()
-if actor is None:  # signed in by cookie but disabled or deleted since
-    auth.logout(location="unrendered")
-    st.rerun()
+if actor is None:
+    # Every page registered, hidden and not run: the requested URL and its query string stay
+    # in the address bar while the sign-in form is drawn in the page's place.
+    st.navigation([page(spec) for spec in PAGES.values()], position="hidden")
+    sign_in_form()
+    write_pending_cookie()
+    st.stop()
 
 sections: dict[str, list[st.Page]] = {}
 for spec in pages_for(actor.role):
     sections.setdefault(spec.section, []).append(page(spec))
+current = st.navigation(sections)
 
 with st.sidebar:
-    st.caption(f"Signed in as **{st.session_state.get('name')}** · {actor.role}")
-    auth.logout(button_name="Log out", location="sidebar", key="logout_button")
-
-st.navigation(sections).run()
+    st.caption(f"Signed in as **{actor.username}** · {actor.role}")
+    sign_out_button()
+write_pending_cookie()
+current.run()

@@ -1,7 +1,9 @@
 """Money arithmetic as Xero does it: Decimal only, tax per line rounded to 2 places, then summed.
 
-See ../shared/notes/xero-contract.md §4 (rounding guide). Midpoint rounding is configurable
-(half-up by default), because Xero's own mode is unconfirmed.
+The rules follow Xero's rounding guide
+(https://developer.xero.com/documentation/guides/how-to-guides/rounding-in-xero), summarised in
+README.md ("Xero's arithmetic"). Midpoint rounding is configurable (half-up by default), because
+Xero does not document its own mode.
 """
 
 from __future__ import annotations

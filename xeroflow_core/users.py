@@ -38,7 +38,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class PageSpec:
-    """A page of the app: its file, title, stable URL path and the permission to open it."""
+    """A page of the app: its file, title, stable URL path and the permission to open it.
+
+    The page with an empty URL path is the default page, served at the app's root."""
 
     key: str
     file: str
@@ -56,13 +58,14 @@ class PageSpec:
 PAGES: dict[str, PageSpec] = {
     p.key: p
     for p in (
-        PageSpec("sync_status", "pages/sync_status.py", "Sync Status", "sync-status", ":material/sync:", "view_sync_status", "Operations"),
-        PageSpec("unmatched", "pages/unmatched_queue.py", "Unmatched Queue", "unmatched", ":material/rule:", "resolve_queue", "Operations"),
-        PageSpec("clients", "pages/clients.py", "Clients", "clients", ":material/groups:", "edit_clients", "Operations"),
-        PageSpec("profitability", "pages/profitability.py", "Profitability", "profitability", ":material/monitoring:", "view_profitability", "Finance"),
-        PageSpec("eom_review", "pages/eom_review.py", "EOM Review", "eom-review", ":material/receipt_long:", "review_eom", "Finance"),
-        PageSpec("connect", "pages/connect.py", "Connect", "connect", ":material/link:", "view_connection", "Admin"),
-        PageSpec("audit", "pages/audit_log.py", "Audit Log", "audit", ":material/history:", "view_audit", "Admin"),
+        PageSpec("home", "app_pages/home.py", "Home", "", ":material/home:", "view_sync_status", ""),
+        PageSpec("sync_status", "app_pages/sync_status.py", "Sync Status", "sync-status", ":material/sync:", "view_sync_status", "Operations"),
+        PageSpec("unmatched", "app_pages/unmatched_queue.py", "Unmatched Queue", "unmatched", ":material/rule:", "resolve_queue", "Operations"),
+        PageSpec("clients", "app_pages/clients.py", "Clients", "clients", ":material/groups:", "edit_clients", "Operations"),
+        PageSpec("profitability", "app_pages/profitability.py", "Profitability", "profitability", ":material/monitoring:", "view_profitability", "Finance"),
+        PageSpec("eom_review", "app_pages/eom_review.py", "EOM Review", "eom-review", ":material/receipt_long:", "review_eom", "Finance"),
+        PageSpec("connect", "app_pages/connect.py", "Connect", "connect", ":material/link:", "view_connection", "Setup"),
+        PageSpec("audit", "app_pages/audit_log.py", "Audit Log", "audit", ":material/history:", "view_audit", "Setup"),
     )
 }  # fmt: skip
 
@@ -108,6 +111,7 @@ DEMO_USERS = (
 
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_BYTES = 72  # bcrypt's limit: sign-in refuses longer passwords rather than cut them
 # The most common passwords of public breach lists (lower-cased), and ours. A password is
 # also refused when it is one of these with digits or symbols added at the end ("Password2024!").
 COMMON_PASSWORDS = frozenset(
@@ -132,6 +136,10 @@ def check_password_strength(password: str, username: str = "") -> None:
         raise ValueError("a password cannot be blank")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise ValueError(
+            f"a password has at most {MAX_PASSWORD_BYTES} bytes (bcrypt reads no more)"
+        )
     lowered = password.lower()
     base = re.sub(r"[\d\W_]+$", "", lowered)
     if lowered in COMMON_PASSWORDS or base in COMMON_PASSWORDS:
@@ -269,20 +277,3 @@ def ensure_demo_users(engine: Engine) -> bool:
                 )
             )
     return True
-
-
-def credentials(engine: Engine) -> dict:
-    """The credentials dict streamlit-authenticator expects (enabled users, bcrypt hashes)."""
-    users = {}
-    for u in list_users(engine):
-        if u.disabled:
-            continue
-        first, _, last = u.name.partition(" ")
-        users[u.username] = {
-            "email": u.email or f"{u.username}@localhost",
-            "first_name": first,
-            "last_name": last,
-            "password": u.password_hash,
-            "roles": [u.role],
-        }
-    return {"usernames": users}

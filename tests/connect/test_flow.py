@@ -12,7 +12,7 @@ from sqlmodel import select
 from tests.support.connect import connect_sandbox, connect_sandbox_result, consent
 from xeroflow_core import audit
 from xeroflow_core.db import session_scope
-from xeroflow_core.models import AuditLog, OAuthFlow, XeroConnection, XeroToken
+from xeroflow_core.models import AuditLog, OAuthFlow, WorkRequest, XeroConnection, XeroToken
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.users import Actor, PermissionDenied
 from xeroflow_core.xero.oauth import (
@@ -60,13 +60,27 @@ def test_whole_flow_connects_both_organisations_and_tokens_work(engine, settings
     assert "xero.connected" in actions and "xero.choose_organisations" in actions
 
 
-def test_several_organisations_wait_for_the_admins_choice(engine, settings, sandbox):
+def test_the_organisations_ticked_on_xeros_page_sync_at_once(engine, settings, sandbox):
+    """The consent page is the choice: every ticked organisation syncs, its first sync is
+    requested, and nothing waits for a second selection."""
     result = connect_sandbox_result(engine, settings)
-    assert result.ok and result.needs_choice and len(result.tenant_ids) == 2
-    assert active_tenants(engine) == []  # never "the first tenant"
-    assert overview(engine).awaiting_choice
+    assert result.ok and len(result.tenant_ids) == 2
+    assert "first sync of 2 organisations has started" in result.message
+    assert sorted(c.tenant_id for c in active_tenants(engine)) == sorted(result.tenant_ids)
+    assert not overview(engine).awaiting_choice
+    with session_scope(engine) as s:
+        asked = {
+            r.tenant_id
+            for r in s.exec(select(WorkRequest).where(WorkRequest.kind == "sync"))
+            if r.params.get("full")
+        }
+    assert asked == set(result.tenant_ids)
+
+
+def test_the_choice_can_be_changed_later(engine, settings, sandbox):
+    result = connect_sandbox_result(engine, settings)
     first = result.tenant_ids[0]
-    assert choose_organisations(engine, ADMIN, [first]) == [first]
+    assert choose_organisations(engine, ADMIN, [first]) == []  # already syncing: no new sync
     assert [c.tenant_id for c in active_tenants(engine)] == [first]
     with pytest.raises(PermissionDenied):
         choose_organisations(engine, STAFF, result.tenant_ids)
@@ -77,7 +91,7 @@ def test_several_organisations_wait_for_the_admins_choice(engine, settings, sand
 def test_one_organisation_is_chosen_by_itself(engine, settings, sandbox):
     name = sorted(o.name for o in sandbox.orgs.values())[0]
     result = connect_sandbox_result(engine, settings, tenant_names=[name])
-    assert result.ok and not result.needs_choice
+    assert result.ok
     assert [c.tenant_name for c in active_tenants(engine)] == [name]
 
 

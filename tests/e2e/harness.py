@@ -7,6 +7,7 @@ Tests use `signed_in(page, server, "staff")` to log in as a demo user.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from playwright.sync_api import Page, expect
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 DEMO_PASSWORD = "xeroflow-demo"
+COOKIE_NAME = "xeroflow_auth"
 
 
 def free_port() -> int:
@@ -38,7 +40,6 @@ class StreamlitServer:
         self.env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{self.db_path}",
-            "XEROFLOW_LOGIN_SLEEP": "0",
             "XERO_REDIRECT_URI": f"{self.url}/connect",
             **(env or {}),
         }
@@ -91,18 +92,42 @@ def wait_ready(page: Page) -> None:
 def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(base_url + "/")
     wait_ready(page)
-    page.wait_for_timeout(1500)  # the cookie component's extra rerun clears early input
-    wait_ready(page)
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Login").click()
     wait_ready(page)
 
 
-def signed_in(page: Page, server: StreamlitServer, username: str) -> Page:
-    sign_in(page, server.url, username)
-    expect(page.get_by_text(f"· {username_role(username)}")).to_be_visible()
+def signed_in(
+    page: Page,
+    server: StreamlitServer,
+    username: str,
+    *,
+    role: str | None = None,
+    password: str = DEMO_PASSWORD,
+) -> Page:
+    """Sign in through the form and wait until the browser holds the session cookie."""
+    sign_in(page, server.url, username, password)
+    expect(page.get_by_text(f"· {role or username_role(username)}")).to_be_visible()
+    session_cookie(page)
     return page
+
+
+def session_cookie(page: Page, seconds: float = 20) -> dict:
+    """The browser's XeroFlow session cookie, once the page has written it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for cookie in page.context.cookies():
+            if cookie["name"] == COOKIE_NAME:
+                return cookie
+        page.wait_for_timeout(100)
+    raise AssertionError("the session cookie was not set")
+
+
+def heading(page: Page, title: str) -> None:
+    """The page's title is `title` (a count in brackets may follow it)."""
+    name = re.compile("^" + re.escape(title) + r"( \(\d+\))?$")
+    expect(page.get_by_role("heading", name=name).first).to_be_visible()
 
 
 def username_role(username: str) -> str:

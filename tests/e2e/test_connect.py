@@ -32,8 +32,7 @@ def server(tmp_path_factory, sandbox_url: str) -> Iterator[StreamlitServer]:
 
 
 def _open_connect(page: Page, server: StreamlitServer) -> None:
-    """Through the menu (same session): a page.goto right after signing in can beat the login
-    cookie to the browser and land on the sign-in form."""
+    """Through the menu, as a person does."""
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Connect").click()
     page.wait_for_url(re.compile(re.escape(server.url) + "/connect"))
     wait_ready(page)
@@ -66,30 +65,34 @@ def test_admin_connects_through_the_consent_page(
     for i in range(boxes.count()):
         boxes.nth(i).check()
     page.get_by_role("button", name="Allow access").click()
-    # back on /connect, the query string cleared, both organisations connected
+    # back on /connect, the query string cleared, both organisations connected and syncing
     page.wait_for_url(re.compile(re.escape(server.url) + "/connect.*"))
     wait_ready(page)
-    page.wait_for_timeout(1500)  # the login cookie's extra rerun
-    wait_ready(page)
     expect(page.get_by_text("Connected to Xero:")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("The first sync of 2 organisations has started")).to_be_visible()
     expect(page.get_by_text("Xero connection: Connected")).to_be_visible()
     assert "code=" not in page.url and "state=" not in page.url
-    table = page.get_by_test_id("stDataFrame")
-    expect(table).to_be_visible()
-    expect(page.get_by_text("Choose which organisations XeroFlow should sync.")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     expect(page.get_by_role("link", name="Reconnect Xero")).to_be_visible()
-    # the admin chooses both organisations for sync
+    # the choice is already made: both show as chosen; an empty choice asks first
     select = page.get_by_test_id("stMultiSelect")
+    for name in _org_names(page):
+        expect(select.get_by_text(name)).to_be_visible()
     for _ in range(2):
-        select.locator("input").click()
-        page.wait_for_timeout(300)  # the options menu opens
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(300)
-    page.keyboard.press("Escape")
+        select.get_by_role("button", name=re.compile("^Remove")).first.click()
+        wait_ready(page)
     page.get_by_role("button", name="Save organisations").click()
     wait_ready(page)
-    expect(page.get_by_text("Saved.")).to_be_visible()
-    expect(page.get_by_text("Choose which organisations XeroFlow should sync.")).to_have_count(0)
+    expect(page.get_by_text("Stop syncing every organisation?")).to_be_visible()
+    page.get_by_role("button", name="Keep the current choice").click()
+    wait_ready(page)
+    expect(page.get_by_text("Stop syncing every organisation?")).to_have_count(0)
+    expect(page.get_by_text(re.compile("^Syncing now: .+, .+"))).to_be_visible()
+
+
+def _org_names(page: Page) -> list[str]:
+    text = page.get_by_text(re.compile("^Syncing now: ")).inner_text()
+    return text.removeprefix("Syncing now: ").split(". ")[0].split(", ")
 
 
 def test_partner_sees_the_connection_read_only(page: Page, server: StreamlitServer) -> None:
@@ -112,8 +115,6 @@ def test_admin_cancelling_on_xero_is_told_so(
     page.wait_for_url(re.compile(re.escape(sandbox_url) + ".*"))
     page.get_by_role("button", name="Cancel").click()
     page.wait_for_url(re.compile(re.escape(server.url) + "/connect.*"))
-    wait_ready(page)
-    page.wait_for_timeout(1500)  # the login cookie's extra rerun
     wait_ready(page)
     expect(page.get_by_text("You cancelled on Xero's page")).to_be_visible(timeout=20_000)
     expect(page.get_by_text("Xero connection: Connected")).to_be_visible()

@@ -27,7 +27,6 @@ from xeroflow_core.users import (
     PermissionDenied,
     add_user,
     can,
-    credentials,
     ensure_demo_users,
     list_users,
     pages_for,
@@ -52,8 +51,8 @@ def clean_env(monkeypatch, tmp_path):
 # --- permissions -----------------------------------------------------------------------------
 
 ROLE_PAGES = {
-    "partner": {"sync_status", "profitability", "eom_review", "connect"},
-    "staff": {"sync_status", "unmatched", "clients", "connect"},
+    "partner": {"home", "sync_status", "profitability", "eom_review", "connect"},
+    "staff": {"home", "sync_status", "unmatched", "clients", "connect"},
     "admin": set(PAGES),
 }
 
@@ -90,6 +89,9 @@ def test_url_paths_are_stable() -> None:
         assert spec.permission in PERMISSIONS
         source = (ROOT / spec.file).read_text()
         assert f'require_page("{spec.key}")' in source, f"{spec.file} must start with its guard"
+    defaults = [p.key for p in PAGES.values() if not p.url_path]
+    assert defaults == ["home"]  # one page at the root; every other page has its own path
+    assert not (ROOT / "pages").exists()  # Streamlit would serve a pages/ folder on its own
 
 
 # --- settings --------------------------------------------------------------------------------
@@ -167,9 +169,7 @@ def test_demo_users_once_and_roles(engine) -> None:
     assert ensure_demo_users(engine) is False
     roles = {u.username: u.role for u in list_users(engine)}
     assert roles == {"admin": "admin", "partner": "partner", "staff": "staff"}
-    creds = credentials(engine)["usernames"]
-    assert creds["staff"]["roles"] == ["staff"]
-    assert creds["staff"]["password"].startswith("$2b$")
+    assert all(u.password_hash.startswith("$2b$") for u in list_users(engine))
 
 
 def test_user_management(engine) -> None:
@@ -182,7 +182,6 @@ def test_user_management(engine) -> None:
         add_user(engine, "kim", "short", "staff")
     set_role(engine, "jo.bloggs", "partner")
     set_disabled(engine, "jo.bloggs")
-    assert "jo.bloggs" not in credentials(engine)["usernames"]
     assert [(u.username, u.role, u.disabled) for u in list_users(engine)] == [
         ("jo.bloggs", "partner", True)
     ]

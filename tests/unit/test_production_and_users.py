@@ -156,6 +156,7 @@ def test_changing_users_needs_manage_users(engine, role: str) -> None:
         ("qwertyuiop", "common"),
         ("zzzzzzzzzzzz", "repeated"),
         ("jo.bloggs.jo.bloggs", "user name"),
+        ("é" * 40, "at most 72 bytes"),
     ],
 )
 def test_weak_passwords_are_refused_with_the_reason(password: str, why: str) -> None:

@@ -120,17 +120,17 @@ def test_every_csv_the_app_offers_goes_through_the_one_export_helper() -> None:
     assert config["client"]["disableDataExport"] is True  # Streamlit's own download does not
     offenders = [
         str(p.relative_to(ROOT))
-        for p in [*ROOT.glob("pages/*.py"), *ROOT.glob("xeroflow_core/**/*.py"), ROOT / "app.py"]
+        for p in [*ROOT.glob("app_pages/*.py"), *ROOT.glob("xeroflow_core/**/*.py"), ROOT / "app.py"]
         if ".to_csv(" in p.read_text() and p.name != "exports.py" and "bench" not in p.parts
     ]
     assert offenders == []
 
 
-@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "pages").glob("*.py")))
+@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "app_pages").glob("*.py")))
 def test_pages_show_names_through_the_text_helper(page: str) -> None:
     """A cheap guard against the next `st.title(client.name)`: a page that draws markdown from
     an f-string or a variable imports the helper."""
-    source = (ROOT / "pages" / page).read_text()
+    source = (ROOT / "app_pages" / page).read_text()
     draws_dynamic = re.search(
         r"st\.(title|markdown|caption|error|warning|success)\((f\"|[a-z])", source
     )

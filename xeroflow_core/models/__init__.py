@@ -8,7 +8,7 @@ from xeroflow_core.models.clients import (
     ClientTrackingOption,
     IgnoredContact,
 )
-from xeroflow_core.models.core import AuditLog, User, utcnow
+from xeroflow_core.models.core import AuditLog, SignInAttempt, SignInSession, User, utcnow
 from xeroflow_core.models.eom import *  # noqa: F403
 from xeroflow_core.models.sync import *  # noqa: F403
 from xeroflow_core.models.synced import (
@@ -44,6 +44,8 @@ __all__ = [
     "OAuthFlow",
     "Organisation",
     "ProfitAndLossReport",
+    "SignInAttempt",
+    "SignInSession",
     "Receipt",
     "TaxRate",
     "TrackingCategory",

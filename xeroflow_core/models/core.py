@@ -44,3 +44,30 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=64, index=True)
     target: str = Field(default="", max_length=300)
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class SignInSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random id, this row its HMAC. Ending the row
+    (sign-out) makes every copy of the cookie useless."""
+
+    __tablename__ = "sign_in_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, unique=True, max_length=64)
+    username: str = Field(index=True, max_length=64)
+    client: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    ended_at: datetime | None = Field(default=None)
+
+
+class SignInAttempt(SQLModel, table=True):
+    """One sign-in attempt, kept to slow and lock guessing per user name and per client."""
+
+    __tablename__ = "sign_in_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    username: str = Field(index=True, max_length=64)
+    client: str = Field(default="", index=True, max_length=100)
+    ok: bool = Field(default=False)

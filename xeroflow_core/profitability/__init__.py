@@ -4,8 +4,8 @@
 - `figures`: pure pandas/Decimal computations over the grouped facts.
 - `periods`: month, quarter, financial year, custom range, and the previous period.
 - `view`: one render's figures for the page, checked (`view_profitability`) and cached.
-Definitions: DESIGN.md §6. Gross profit is before people costs (Xero keeps salaries in
-overheads).
+Definitions: README.md, "Profitability". Gross profit is before people costs (Xero keeps
+salaries in overheads).
 """
 
 from xeroflow_core.profitability.figures import (

@@ -1,4 +1,5 @@
-"""The definitions partners read on the Profitability page: the contract of DESIGN.md §6."""
+"""The definitions partners read on the Profitability page, as README.md's "Profitability"
+states them."""
 
 DEFINITIONS = """
 **Revenue**: sales invoices (ACCREC) in AUTHORISED or PAID status dated in the period, ex-tax

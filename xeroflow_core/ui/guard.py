@@ -1,29 +1,16 @@
 """The guard every page file starts with: the server-side check of who may see the page.
 
-A page file can be run without app.py (Streamlit serves pages/ to a direct URL on a fresh
-server), so the guard must not trust the menu: it reads the signed-in user from the session,
-re-reads the role from the database, and stops the script unless the role holds the permission.
+The menu shows each role only its pages, but the guard does not trust the menu: every page
+re-reads the signed-in user and role from the database and stops unless the role holds the
+permission.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from xeroflow_core.ui.resources import get_engine
-from xeroflow_core.users import PAGES, Actor, can, get_user
-
-
-def current_actor() -> Actor | None:
-    """The signed-in, enabled user with the role the database holds now, or None."""
-    if not st.session_state.get("authentication_status"):
-        return None
-    username = st.session_state.get("username")
-    if not username:
-        return None
-    user = get_user(get_engine(), username)
-    if user is None or user.disabled:
-        return None
-    return Actor(user.username, user.role)
+from xeroflow_core.ui.auth import current_actor
+from xeroflow_core.users import PAGES, Actor, can
 
 
 def require_page(key: str) -> Actor:
@@ -32,7 +19,6 @@ def require_page(key: str) -> Actor:
     actor = current_actor()
     if actor is None:
         st.info("Please sign in to use XeroFlow.")
-        st.markdown("[Go to sign-in](/)")
         st.stop()
     if not can(actor.role, spec.permission):
         st.error(f"Your role ({actor.role}) cannot open {spec.title}.")

@@ -78,13 +78,13 @@ def _parse_xero_time(value: str | None) -> str:
 
 
 def store_connections(
-    session: Any, token_id: int, rows: list[dict[str, Any]], *, choose_single: bool
+    session: Any, token_id: int, rows: list[dict[str, Any]]
 ) -> tuple[list[str], list[str]]:
     """Upsert one XeroConnection per tenant in `rows` (this consent's tenants) on `token_id`.
 
     Returns (tenant ids, ids of tenants that are new to XeroFlow or back after a disconnect).
-    A reconnected tenant keeps its sync choice; new ones wait for the admin's choice unless
-    the consent added only one."""
+    The organisations ticked on Xero's consent page are the admin's choice: new and returning
+    ones sync from now on; one already connected keeps the choice made for it since."""
     now = utcnow()
     tenant_ids, new = [], []
     for row in rows:
@@ -94,10 +94,10 @@ def store_connections(
         tenant_ids.append(tid)
         conn = session.get(XeroConnection, tid)
         if conn is None:
-            conn = XeroConnection(tenant_id=tid, sync_enabled=False, connected_at=now)
+            conn = XeroConnection(tenant_id=tid, sync_enabled=True, connected_at=now)
             new.append(tid)
         elif conn.status in ("disconnected", "removed"):
-            conn.sync_enabled = False
+            conn.sync_enabled = True
             new.append(tid)
         conn.tenant_name = str(row.get("tenantName") or conn.tenant_name)
         conn.tenant_type = str(row.get("tenantType") or conn.tenant_type)
@@ -111,8 +111,6 @@ def store_connections(
             "auth_event_id": str(row.get("authEventId") or ""),
         }
         session.add(conn)
-    if choose_single and len(tenant_ids) == 1 and new:
-        session.get(XeroConnection, tenant_ids[0]).sync_enabled = True
     return tenant_ids, new
 
 

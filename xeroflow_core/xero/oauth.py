@@ -67,7 +67,6 @@ class CallbackResult:
     kind: str
     message: str
     tenant_ids: list[str] = field(default_factory=list)
-    needs_choice: bool = False
     repeated: bool = False
 
     @property
@@ -79,7 +78,6 @@ class CallbackResult:
             "kind": self.kind,
             "message": self.message,
             "tenant_ids": self.tenant_ids,
-            "needs_choice": self.needs_choice,
         }
 
 
@@ -140,7 +138,6 @@ def _wait_for_outcome(engine: Engine, state: str) -> CallbackResult:
                 outcome["kind"],
                 outcome["message"],
                 list(outcome.get("tenant_ids") or []),
-                bool(outcome.get("needs_choice")),
                 repeated=True,
             )
         time.sleep(0.1)
@@ -304,17 +301,15 @@ def _finish(
         row.connected_by = actor.username
         s.add(row)
         s.flush()
-        tenant_ids, new = store_connections(s, int(row.id), rows, choose_single=True)
+        tenant_ids, new = store_connections(s, int(row.id), rows)
         gone = mark_missing(s, int(row.id), {str(r.get("tenantId") or "").lower() for r in every})
         _retire_unused_tokens(s, settings, int(row.id))
         audit.record(s, actor, "xero.connected", ",".join(tenant_ids), new=new, removed=gone,
                      scopes=row.scopes)  # fmt: skip
-    chosen_by_itself = len(tenant_ids) == 1 and bool(new)  # see store_connections
-    needs_choice = bool(new) and not chosen_by_itself
-    if chosen_by_itself:
-        request_initial_sync(engine, actor, tenant_ids)
+    started = request_initial_sync(engine, actor, new) if new else []
     names = ", ".join(r.get("tenantName") or r.get("tenantId") for r in rows)
     message = f"Connected to Xero: {names}."
-    if needs_choice:
-        message += " Choose which organisations to sync."
-    return CallbackResult("connected", message, tenant_ids, needs_choice)
+    if started:
+        count = "1 organisation" if len(started) == 1 else f"{len(started)} organisations"
+        message += f" The first sync of {count} has started; Sync Status shows its progress."
+    return CallbackResult("connected", message, tenant_ids)

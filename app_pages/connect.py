@@ -65,7 +65,7 @@ if view.organisations:
             [
                 {
                     "Organisation": o.name or o.tenant_id,
-                    "Tenant type": o.tenant_type,
+                    "Type": o.tenant_type.replace("_", " ").capitalize(),
                     "State": o.status_label,
                     "Syncing": "yes" if o.sync_enabled else "no",
                     "Connected": when(o.connected_at),
@@ -108,30 +108,54 @@ st.caption(
 )
 
 usable = [o for o in view.organisations if o.status in ("connected", "read_only")]
+
+
+def save_choice(chosen: list[str]) -> None:
+    try:
+        started = choose_organisations(engine, actor, chosen)
+    except ValueError as exc:
+        st.error(md(exc))
+        return
+    st.session_state.pop("confirm_no_orgs", None)
+    message = "Saved. " + (
+        f"The first sync of {len(started)} organisation(s) has started." if started else ""
+    )
+    if not chosen:
+        message = "Saved. XeroFlow syncs no organisation now; its data is kept."
+    st.session_state["connect_flash"] = ("connected", message)
+    st.rerun()
+
+
 if usable:
     st.subheader("Organisations to sync")
-    if view.awaiting_choice:
-        st.warning("Choose which organisations XeroFlow should sync.")
     names = {o.tenant_id: plain(o.name or o.tenant_id) for o in usable}
+    syncing = [o.tenant_id for o in usable if o.sync_enabled]
+    st.caption(
+        "Syncing now: " + (", ".join(md(names[t]) for t in syncing) if syncing else "none")
+        + ". The organisations ticked on Xero's consent page sync from the start; change the "
+        "choice here."
+    )  # fmt: skip
     with st.form("choose_orgs"):
         chosen = st.multiselect(
-            "Sync these organisations",
-            options=list(names),
-            default=[o.tenant_id for o in usable if o.sync_enabled],
+            "Sync these organisations", options=list(names), default=syncing,
             format_func=names.get,
-        )
+        )  # fmt: skip
         if st.form_submit_button("Save organisations"):
-            try:
-                started = choose_organisations(engine, actor, chosen)
-            except ValueError as exc:
-                st.error(md(exc))
+            if chosen:
+                save_choice(chosen)
             else:
-                st.session_state["connect_flash"] = (
-                    "connected",
-                    "Saved. " + (f"Initial sync requested for {len(started)} organisation(s)."
-                                 if started else ""),
-                )  # fmt: skip
-                st.rerun()
+                st.session_state["confirm_no_orgs"] = True
+    if st.session_state.get("confirm_no_orgs"):
+        st.warning(
+            "Stop syncing every organisation? Synced data, clients and links are kept, but "
+            "nothing new arrives from Xero until an organisation is chosen again."
+        )
+        yes, no = st.columns([1, 5])
+        if yes.button("Stop syncing all", type="primary"):
+            save_choice([])
+        if no.button("Keep the current choice"):
+            st.session_state.pop("confirm_no_orgs", None)
+            st.rerun()
 
 if any(o.status in ("connected", "read_only", "needs_reconnect") for o in view.organisations):
     with st.expander("Disconnect"):

@@ -1,4 +1,6 @@
-"""Profitability: P&L per client for partners and admins (definitions in DESIGN §6)."""
+"""Profitability: P&L per client for partners and admins.
+
+Definitions: README.md, "Profitability"."""
 
 from datetime import date
 
