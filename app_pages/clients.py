@@ -21,9 +21,11 @@ from xeroflow_core.ui.actions import act, action_round, run_action, show_flash
 from xeroflow_core.ui.billing import render_billing
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
+from xeroflow_core.ui.xero_links import OPEN, links, open_column
 
 actor = require_page("clients")
 engine = get_engine()
+xero = links()
 SCOPE = "cl"
 
 
@@ -43,6 +45,7 @@ def docs_frame(docs: list) -> pd.DataFrame:  # noqa: ANN001
     return plain_table(
         {
             "Number": [d.number for d in docs],
+            OPEN: [xero(d.tenant_id, d.kind, d.document_id) or None for d in docs],
             "Contact": [d.contact for d in docs],
             "Date": [d.date for d in docs],
             "Due": [d.due_date for d in docs],
@@ -207,13 +210,18 @@ with t_contacts:
 with t_fin:
     st.subheader("Invoices")
     if fin.invoices:
-        st.dataframe(docs_frame(fin.invoices), hide_index=True, width="stretch")
+        st.dataframe(
+            docs_frame(fin.invoices), hide_index=True, width="stretch", column_config=open_column()
+        )
     else:
         st.caption("No invoices.")
     st.subheader("Credit notes")
     if fin.credit_notes:
         frame = docs_frame(fin.credit_notes).rename(columns={"Amount due": "Remaining credit"})
-        st.dataframe(frame.drop(columns=["Due"]), hide_index=True, width="stretch")
+        st.dataframe(
+            frame.drop(columns=["Due"]), hide_index=True, width="stretch",
+            column_config=open_column(),
+        )  # fmt: skip
     else:
         st.caption("No credit notes.")
     st.subheader("Bills and costs attributed")
@@ -223,6 +231,9 @@ with t_fin:
                 {
                     "Kind": [c.document_kind for c in fin.costs],
                     "Number": [c.number for c in fin.costs],
+                    OPEN: [
+                        xero(c.tenant_id, c.document_kind, c.document_id) or None for c in fin.costs
+                    ],  # fmt: skip
                     "Date": [c.date for c in fin.costs],
                     "Supplier": [c.supplier for c in fin.costs],
                     "Description": [c.description for c in fin.costs],
@@ -233,6 +244,7 @@ with t_fin:
             ),
             hide_index=True,
             width="stretch",
+            column_config=open_column(),
         )
     else:
         st.caption("No costs attributed: map tracking options or suppliers under Cost mappings.")

@@ -195,6 +195,11 @@ st.caption(
     f"Invoice date {draft.invoice_date} · due {draft.due_date or 'organisation default'} · "
     f"amounts {draft.line_amount_types} · {draft.currency} · state {draft.state}"
 )
+if draft.xero_url:
+    st.link_button(
+        f"Open in Xero ({draft.xero_invoice_number or 'draft'}, {draft.xero_status or 'pushed'})",
+        draft.xero_url,
+    )
 for p in draft.problems:
     st.error(md(sentence(p)))
 for w in draft.warnings:

@@ -19,6 +19,7 @@ from xeroflow_core.sync.status import age
 from xeroflow_core.text import md, plain, plain_table
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
+from xeroflow_core.ui.xero_links import OPEN, links, open_column
 from xeroflow_core.users import PermissionDenied
 
 actor = require_page("profitability")
@@ -246,11 +247,16 @@ if choice:
     lines = pf.drill_down(engine, actor, period, cur_tenants, client_id=cid, row_kind=row_kind)
     st.markdown(f"**The documents behind these figures** ({len(lines)} lines)")
     detail = tables.lines_frame(lines)
+    xero = links()
+    shown = detail.astype({"Amount": "float64"}).assign(
+        **{OPEN: [xero(t, k, d) or None for t, k, d in
+                  zip(lines["tenant_id"], lines["doc_type"], lines["document_id"], strict=True)]}
+    )  # fmt: skip
     st.dataframe(
-        plain_table(detail.astype({"Amount": "float64"})),
+        plain_table(shown),
         hide_index=True,
         width="stretch",
-        column_config={"Amount": st.column_config.NumberColumn(format="%.2f")},
+        column_config={"Amount": st.column_config.NumberColumn(format="%.2f"), **open_column()},
     )
     st.download_button(
         "Download these lines (CSV)",

@@ -18,9 +18,11 @@ from xeroflow_core.text import md, plain, plain_table
 from xeroflow_core.ui.actions import act, action_round, run_action, show_flash, undo_action
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
+from xeroflow_core.ui.xero_links import OPEN, links, open_column
 
 actor = require_page("unmatched")
 engine = get_engine()
+xero = links()
 SCOPE = "uq"  # its round is bumped after an action, so the pickers start empty again
 
 count = queue_count(engine)
@@ -113,6 +115,9 @@ with queue_tab:
                             {
                                 "Kind": [d.kind.replace("_", " ") for d in docs],
                                 "Number": [d.number for d in docs],
+                                OPEN: [
+                                    xero(d.tenant_id, d.kind, d.document_id) or None for d in docs
+                                ],  # fmt: skip
                                 "Date": [d.date for d in docs],
                                 "Due": [d.due_date for d in docs],
                                 "Status": [d.status for d in docs],
@@ -122,6 +127,7 @@ with queue_tab:
                         ),
                         hide_index=True,
                         width="stretch",
+                        column_config=open_column(),
                     )
 
             link_col, create_col, ignore_col = st.columns(3)

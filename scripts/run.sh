@@ -51,10 +51,16 @@ trap cleanup EXIT
 if [ -z "${XERO_CLIENT_ID:-}" ]; then
   export XEROFLOW_SANDBOX_URL="http://127.0.0.1:${SANDBOX_PORT}"
   export XERO_REDIRECT_URI="${XERO_REDIRECT_URI:-http://localhost:${PORT}/connect}"
-  "$BIN/python" -m xeroflow_core sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" \
-      --state-file "$RUN_DIR/sandbox.pickle" > "$RUN_DIR/sandbox.log" 2>&1 &
+  # The sandbox's test controls and console answer only to this run's key (or yours).
+  sandbox_key="${XEROFLOW_SANDBOX_KEY:-$("$BIN/python" -c \
+      'import secrets; print(secrets.token_urlsafe(24))')}"
+  XEROFLOW_SANDBOX_KEY="$sandbox_key" \
+    "$BIN/python" -m xeroflow_core sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" \
+      --test-controls --state-file "$RUN_DIR/sandbox.pickle" > "$RUN_DIR/sandbox.log" 2>&1 &
   sandbox_pid=$!
   echo "Xero sandbox (demo mode) on $XEROFLOW_SANDBOX_URL (pid $sandbox_pid); log in $RUN_DIR/sandbox.log"
+  echo "Play the bookkeeper in Xero: $XEROFLOW_SANDBOX_URL/_sandbox/console?key=$sandbox_key"
+  echo "Sandbox test controls: header X-Sandbox-Key: $sandbox_key"
 fi
 
 start_worker() {  # $1: > for a fresh log, >> to keep what the last worker wrote

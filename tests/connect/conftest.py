@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from xeroflow_core.sandbox.app import SandboxConfig
+from tests.support.sandbox import sandbox_config
 from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.sandbox.state import Sandbox
 from xeroflow_core.settings import Settings, load_settings
@@ -15,7 +15,7 @@ from xeroflow_core.settings import Settings, load_settings
 
 @pytest.fixture(scope="module")
 def sandbox_app() -> Iterator[tuple[str, Sandbox]]:
-    with serve_in_thread(SandboxConfig(seed=7)) as url:
+    with serve_in_thread(sandbox_config(seed=7)) as url:
         yield url, serve_in_thread.last_app.state.sandbox  # type: ignore[attr-defined]
 
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.harness import StreamlitServer, signed_in, wait_ready
-from xeroflow_core.sandbox.app import SandboxConfig
+from tests.support.sandbox import sandbox_config
 from xeroflow_core.sandbox.server import serve_in_thread
 
 pytestmark = pytest.mark.e2e
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def sandbox_url() -> Iterator[str]:
-    with serve_in_thread(SandboxConfig(seed=11)) as url:
+    with serve_in_thread(sandbox_config(seed=11)) as url:
         yield url
 
 

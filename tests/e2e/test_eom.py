@@ -11,17 +11,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from tests.e2e.harness import ROOT, StreamlitServer, signed_in, wait_ready
 from tests.eom.builders import ADMIN, client, fee
+from tests.support.sandbox import control, sandbox_config
 from tests.support.sync import sandbox_settings, synced_sandbox_db
 from xeroflow_core.db import make_engine, migrate, session_scope
 from xeroflow_core.models import Contact
-from xeroflow_core.sandbox.app import SandboxConfig
 from xeroflow_core.sandbox.server import serve_in_thread
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +46,7 @@ def loop(tmp_path_factory) -> Iterator[Loop]:
     """Sandbox over HTTP, a synced database with two billed clients, Streamlit and a worker."""
     tmp = tmp_path_factory.mktemp("eom")
     with ExitStack() as stack:
-        url = stack.enter_context(serve_in_thread(SandboxConfig(seed=7)))
+        url = stack.enter_context(serve_in_thread(sandbox_config(seed=7)))
         sandbox = serve_in_thread.last_app.state.sandbox  # type: ignore[attr-defined]
         srv = StreamlitServer(tmp, env={"XEROFLOW_SANDBOX_URL": url, "XEROFLOW_LOG_LEVEL": "INFO"})
         engine = make_engine(f"sqlite:///{srv.db_path}")
@@ -141,9 +140,7 @@ def test_admin_generates_reviews_pushes_and_sees_xero_approval(page: Page, loop:
     expect(table).to_contain_text("DRAFT")
 
     # a person approves Acme's invoice in Xero; the admin syncs and sees it AUTHORISED
-    httpx.post(
-        f"{loop.url}/_sandbox/orgs/{loop.tenant}/invoices/{acme.id}/approve", json={}
-    ).raise_for_status()
+    control(loop.url, f"/_sandbox/orgs/{loop.tenant}/invoices/{acme.id}/approve", {})
     page.get_by_role("button", name="Sync statuses from Xero").click()
     expect(page.get_by_text("Statuses synced from Xero.")).to_be_visible(timeout=30_000)
     wait_ready(page)

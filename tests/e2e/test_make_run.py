@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import psutil
@@ -26,6 +27,17 @@ def _wait_ok(url: str, proc: subprocess.Popen, seconds: float = 90) -> httpx.Res
             pass
         time.sleep(0.5)
     raise AssertionError(f"{url} did not answer")
+
+
+def _controls_answer_only_to_the_printed_key(log: Path, sandbox_port: int) -> None:
+    """`make run` asks for the sandbox's test controls and prints this run's key."""
+    base = f"http://127.0.0.1:{sandbox_port}"
+    found = re.search(r"X-Sandbox-Key: (\S+)", log.read_text())
+    assert found, "run.sh printed no sandbox key"
+    assert f"{base}/_sandbox/console?key={found[1]}" in log.read_text()
+    assert httpx.get(f"{base}/_sandbox/state", timeout=10).status_code == 401
+    state = httpx.get(f"{base}/_sandbox/state", headers={"X-Sandbox-Key": found[1]}, timeout=10)
+    assert state.status_code == 200
 
 
 def test_run_script_starts_everything_and_ctrl_c_stops_it(tmp_path) -> None:
@@ -50,6 +62,7 @@ def test_run_script_starts_everything_and_ctrl_c_stops_it(tmp_path) -> None:
                 f"http://127.0.0.1:{sandbox_port}/.well-known/openid-configuration", proc
             ).json()
             assert discovery["token_endpoint"].endswith("/connect/token")
+            _controls_answer_only_to_the_printed_key(tmp_path / f"out{attempt}.log", sandbox_port)
             children = psutil.Process(proc.pid).children(recursive=True)
             assert len(children) >= 3  # sandbox, worker, streamlit
         finally:

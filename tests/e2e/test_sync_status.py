@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.harness import StreamlitServer, signed_in, wait_ready
+from tests.support.sandbox import sandbox_config
 from tests.support.sync import sandbox_settings, synced_sandbox_db
 from xeroflow_core.db import make_engine
-from xeroflow_core.sandbox.app import SandboxConfig
 from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.sync.worker import process_pending
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def sandbox_url() -> Iterator[str]:
-    with serve_in_thread(SandboxConfig(seed=11, rate_limits=False)) as url:
+    with serve_in_thread(sandbox_config(seed=11, rate_limits=False)) as url:
         yield url
 
 

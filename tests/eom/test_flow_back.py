@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import delete, select
 
 from tests.eom.builders import ADMIN, OCT, client, fee
+from tests.support.sandbox import control
 from tests.support.sync import synced_sandbox_db
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import review
@@ -45,11 +46,7 @@ def test_status_flows_back_and_xero_copy_is_never_invoiced_twice(
     inv = next(
         x for x in sandbox.orgs[tenant].invoices.items.values() if x.reference == d.reference
     )
-    import httpx
-
-    httpx.post(
-        f"{url}/_sandbox/orgs/{tenant}/invoices/{inv.id}/approve", json={}
-    ).raise_for_status()
+    control(url, f"/_sandbox/orgs/{tenant}/invoices/{inv.id}/approve", {})
     assert sync_tenant(engine, synced.settings, tenant, full=False).status == "ok"
     (after,) = review.list_drafts(engine, ADMIN, OCT)
     assert after.xero_status == "AUTHORISED" and after.xero_invoice_number == inv.number

@@ -15,6 +15,7 @@ from sqlmodel import select
 from tests.eom.builders import ADMIN, OCT
 from tests.eom.sandbox_ledger import billed_clients, in_xero, puts
 from tests.support.connect import connect_sandbox
+from tests.support.sandbox import control
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import review
 from xeroflow_core.eom.engine import generate
@@ -61,7 +62,7 @@ class LoseResponses(httpx.HTTPTransport):
 
 
 def arm(settings, **fault) -> None:
-    httpx.post(f"{settings.xero_api_url}/_sandbox/faults", json=fault).raise_for_status()
+    control(settings.xero_api_url, "/_sandbox/faults", fault)
 
 
 def test_push_creates_each_draft_once_with_xeros_totals(engine, settings, sandbox, tenant) -> None:
@@ -162,9 +163,7 @@ def test_crash_between_call_and_commit_is_recovered_by_lookup(
 
 def test_403_stops_the_push_without_a_retry_storm(engine, settings, sandbox, tenant) -> None:
     drafts = approved_month(engine, sandbox, tenant, ["100.00", "200.00", "300.00"])
-    httpx.post(
-        f"{settings.xero_api_url}/_sandbox/user", json={"read_only": True}
-    ).raise_for_status()
+    control(settings.xero_api_url, "/_sandbox/user", {"read_only": True})
     before = puts(sandbox)
     result = push_month(engine, settings, ADMIN, OCT, **NO_WAIT)
     assert "403" in result.stopped and "AuthorizationUnsuccessful" in result.stopped

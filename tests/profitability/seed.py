@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 
+from tests.support.sandbox import sandbox_config
 from tests.support.sync import synced_sandbox_db
 from xeroflow_core import profitability as pf
 from xeroflow_core import reports
@@ -19,7 +20,6 @@ from xeroflow_core.models import (
     Contact,
     TrackingOption,
 )
-from xeroflow_core.sandbox.app import SandboxConfig
 from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.xero.client import reset_governors
 
@@ -70,7 +70,7 @@ def seed_demo(engine: Engine, seed: int = 11) -> Seeded:
     """Sync the sandbox's organisations into `engine`, map clients, fetch last month's P&L."""
     period = last_month()
     reset_governors()  # a fresh pacing window for these tenants in this process
-    with serve_in_thread(SandboxConfig(seed=seed, rate_limits=False)) as url:
+    with serve_in_thread(sandbox_config(seed=seed, rate_limits=False)) as url:
         synced = synced_sandbox_db(engine, url)
         for tid in synced.tenants.values():
             map_clients_by_tracking(engine, tid)

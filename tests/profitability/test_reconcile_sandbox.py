@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.profitability.seed import map_clients_by_tracking
+from tests.support.sandbox import sandbox_config
 from tests.support.sync import synced_sandbox_db
 from xeroflow_core import profitability as pf
 from xeroflow_core import reports
@@ -20,7 +21,6 @@ from xeroflow_core.models import (
 )
 from xeroflow_core.profitability import figures, query
 from xeroflow_core.profitability.reconcile import reconcile
-from xeroflow_core.sandbox.app import SandboxConfig
 from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.sync import requests as wr
 from xeroflow_core.sync.worker import process_pending
@@ -39,7 +39,7 @@ def _fresh_pacing() -> None:
 
 @pytest.fixture(scope="module")
 def sandbox_url() -> Iterator[str]:
-    with serve_in_thread(SandboxConfig(seed=11, rate_limits=False)) as url:
+    with serve_in_thread(sandbox_config(seed=11, rate_limits=False)) as url:
         yield url
 
 

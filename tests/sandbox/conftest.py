@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
+from tests.support.sandbox import HEADERS as CONTROL_HEADERS
+from tests.support.sandbox import sandbox_config
 from xeroflow_core.sandbox.app import SandboxConfig, create_app
 from xeroflow_core.sandbox.server import sandbox_transport
 
@@ -115,14 +117,16 @@ def connect(
 
 
 def make_client(config: SandboxConfig | None = None) -> tuple[Any, httpx.Client]:
-    app = create_app(config or SandboxConfig(as_of=AS_OF, frozen_clock=True, size="demo"))
-    return app, httpx.Client(transport=sandbox_transport(app), base_url="http://sandbox.test")
+    app = create_app(config or sandbox_config(as_of=AS_OF, frozen_clock=True, size="demo"))
+    return app, httpx.Client(
+        transport=sandbox_transport(app), base_url="http://sandbox.test", headers=CONTROL_HEADERS
+    )
 
 
 @pytest.fixture(scope="module")
 def shared() -> Iterator[tuple[Any, httpx.Client, Connected]]:
     """One demo sandbox per module, rate limits off, for read-only tests."""
-    app, client = make_client(SandboxConfig(as_of=AS_OF, frozen_clock=True, rate_limits=False))
+    app, client = make_client(sandbox_config(as_of=AS_OF, frozen_clock=True, rate_limits=False))
     with client:
         yield app, client, connect(client)
 
@@ -130,6 +134,6 @@ def shared() -> Iterator[tuple[Any, httpx.Client, Connected]]:
 @pytest.fixture()
 def fresh() -> Iterator[tuple[Any, httpx.Client, Connected]]:
     """A new small sandbox per test (rate limits on), for tests that change state."""
-    app, client = make_client(SandboxConfig(as_of=AS_OF, frozen_clock=True, size="small"))
+    app, client = make_client(sandbox_config(as_of=AS_OF, frozen_clock=True, size="small"))
     with client:
         yield app, client, connect(client)

@@ -15,7 +15,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 
-from xeroflow_core.sandbox.app import SandboxConfig
+from tests.support.sandbox import control, sandbox_config
 from xeroflow_core.sandbox.server import serve_in_thread
 
 from .conftest import BROAD, GRANULAR
@@ -25,7 +25,7 @@ REDIRECT = "http://localhost:8501/oauth/callback"
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with serve_in_thread(SandboxConfig(size="small", frozen_clock=True)) as url:
+    with serve_in_thread(sandbox_config(size="small", frozen_clock=True)) as url:
         yield url
 
 
@@ -99,11 +99,11 @@ def test_refresh_rotation_grace_period_over_http(base_url):
     new = client.refresh_token(f"{base_url}/connect/token", refresh_token=old_rt)
     assert new["refresh_token"] != old_rt and new["access_token"] != token["access_token"]
     # The response was "lost": reuse the rotated-away token inside the grace period.
-    httpx.post(f"{base_url}/_sandbox/clock", json={"advance_seconds": 25 * 60})
+    control(base_url, "/_sandbox/clock", {"advance_seconds": 25 * 60})
     again = client.refresh_token(f"{base_url}/connect/token", refresh_token=old_rt)
     assert again["access_token"]
     # Outside the grace period: invalid_grant.
-    httpx.post(f"{base_url}/_sandbox/clock", json={"advance_seconds": 6 * 60})
+    control(base_url, "/_sandbox/clock", {"advance_seconds": 6 * 60})
     with pytest.raises(OAuthError) as err:
         client.refresh_token(f"{base_url}/connect/token", refresh_token=old_rt)
     assert err.value.error == "invalid_grant"

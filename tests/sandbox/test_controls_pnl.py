@@ -210,13 +210,14 @@ def test_access_log_records_accept_header(fresh):
     assert log[0]["accept"] == "application/json" and log[0]["tenant"] == conn.agency
 
 
-def test_controls_off_when_disabled():
+def test_controls_are_off_unless_asked_for():
     from xeroflow_core.sandbox.app import SandboxConfig
 
     from .conftest import AS_OF, make_client
 
-    _, client = make_client(SandboxConfig(as_of=AS_OF, size="small", test_controls=False))
+    _, client = make_client(SandboxConfig(as_of=AS_OF, size="small"))
     assert client.get("/_sandbox/state").status_code == 404
+    assert client.get("/_sandbox/console").status_code == 404
 
 
 def test_determinism():

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import jwt
 
-from xeroflow_core.sandbox.app import SandboxConfig
+from tests.support.sandbox import sandbox_config
 
 from .conftest import AS_OF, BROAD, REDIRECT, authorize_code, connect, make_client
 
@@ -82,7 +82,7 @@ def test_bad_parameters_show_error_page_not_redirect(fresh):
 
 
 def test_granular_only_app_refuses_broad_scopes():
-    _, client = make_client(SandboxConfig(as_of=AS_OF, size="small", granular_only=True))
+    _, client = make_client(sandbox_config(as_of=AS_OF, size="small", granular_only=True))
     r = client.get(
         "/identity/connect/authorize",
         params={

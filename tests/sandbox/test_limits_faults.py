@@ -9,7 +9,7 @@ import threading
 import httpx
 import pytest
 
-from xeroflow_core.sandbox.app import SandboxConfig
+from tests.support.sandbox import HEADERS, sandbox_config
 from xeroflow_core.sandbox.server import serve_in_thread
 
 from .conftest import AS_OF, connect
@@ -66,7 +66,7 @@ def test_limits_can_be_switched_off():
     from .conftest import make_client
 
     _, client = make_client(
-        SandboxConfig(as_of=AS_OF, size="small", rate_limits=False, frozen_clock=True)
+        sandbox_config(as_of=AS_OF, size="small", rate_limits=False, frozen_clock=True)
     )
     conn = connect(client)
     for _ in range(70):
@@ -133,8 +133,11 @@ def test_touch_while_paging_shifts_offset_pages(fresh):
 
 
 def test_slow_and_dropped_and_concurrent_over_http():
-    config = SandboxConfig(as_of=AS_OF, size="small", frozen_clock=True)
-    with serve_in_thread(config) as base, httpx.Client(base_url=base, timeout=10) as client:
+    config = sandbox_config(as_of=AS_OF, size="small", frozen_clock=True)
+    with (
+        serve_in_thread(config) as base,
+        httpx.Client(base_url=base, timeout=10, headers=HEADERS) as client,
+    ):
         conn = connect(client)
         h = conn.headers(conn.agency)
         client.post("/_sandbox/faults", json={"kind": "drop"})

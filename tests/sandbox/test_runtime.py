@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from xeroflow_core.sandbox.app import SandboxConfig, create_app
+from tests.support.sandbox import HEADERS, sandbox_config
+from xeroflow_core.sandbox.app import create_app
 from xeroflow_core.sandbox.cli import build_parser, config_from_args
 from xeroflow_core.sandbox.server import free_port, sandbox_transport
 
@@ -98,9 +99,11 @@ def test_cli_serves_over_http(tmp_path):
 
 def test_state_file_keeps_data_and_tokens(tmp_path):
     state = tmp_path / "sandbox.pickle"
-    config = SandboxConfig(as_of=AS_OF, size="small", frozen_clock=True, state_file=str(state))
+    config = sandbox_config(as_of=AS_OF, size="small", frozen_clock=True, state_file=str(state))
     app = create_app(config)
-    with httpx.Client(transport=sandbox_transport(app), base_url="http://s") as client:
+    with httpx.Client(
+        transport=sandbox_transport(app), base_url="http://s", headers=HEADERS
+    ) as client:
         conn = connect(client)
         t = conn.agency
         cid = client.get(f"{API}/Contacts", headers=conn.headers(t)).json()["Contacts"][0][
@@ -164,7 +167,7 @@ def test_demo_company_reset_changes_tenant(fresh):
 @pytest.mark.slow
 def test_large_size_pages():
     app, client = make_client(
-        SandboxConfig(as_of=AS_OF, size="large", rate_limits=False, frozen_clock=True)
+        sandbox_config(as_of=AS_OF, size="large", rate_limits=False, frozen_clock=True)
     )
     org = next(iter(app.state.sandbox.orgs.values()))
     assert len(org.invoices) == 50_000 and len(org.contacts) >= 5000

@@ -99,6 +99,8 @@ READS = [
         "TrackingCategory",
     ),
     ("getOrganisations", "Organisation", {}, "Organisation"),
+    ("getCurrencies", "Currencies", {}, "Currency"),
+    ("getCurrencies", "Currencies", {"where": 'Code=="USD"', "order": "Code ASC"}, "Currency"),
     ("getExpenseClaims", "ExpenseClaims", {}, "ExpenseClaim"),
     ("getReceipts", "Receipts", {}, "Receipt"),
     (

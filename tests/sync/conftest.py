@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from xeroflow_core.sandbox.app import SandboxConfig
+from tests.support.sandbox import sandbox_config
 from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.sandbox.state import Sandbox
 from xeroflow_core.xero.client import reset_governors
@@ -14,7 +14,7 @@ from xeroflow_core.xero.client import reset_governors
 
 @pytest.fixture(scope="module")
 def sandbox_app() -> Iterator[tuple[str, Sandbox]]:
-    with serve_in_thread(SandboxConfig(seed=11)) as url:
+    with serve_in_thread(sandbox_config(seed=11)) as url:
         yield url, serve_in_thread.last_app.state.sandbox  # type: ignore[attr-defined]
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.support.sandbox import sandbox_config
 from tests.support.sync import connect
 from xeroflow_core.bench.sync import PacingProbe
-from xeroflow_core.sandbox.app import SandboxConfig, create_app
+from xeroflow_core.sandbox.app import create_app
 from xeroflow_core.sandbox.server import serve_app_in_thread
 from xeroflow_core.sync.engine import sync_tenant
 from xeroflow_core.xero.client import ClientOptions
@@ -17,7 +18,7 @@ from xeroflow_core.xero.client import ClientOptions
 
 @pytest.mark.slow
 def test_full_syncs_pace_to_sixty_a_minute_without_429s(sqlite_engine):
-    app = create_app(SandboxConfig(seed=3, invoices=12_000, frozen_clock=True, rate_limits=True))
+    app = create_app(sandbox_config(seed=3, invoices=12_000, frozen_clock=True, rate_limits=True))
     probe = PacingProbe(app.state.sandbox)
     with serve_app_in_thread(app) as url:
         synced = connect(sqlite_engine, url)

@@ -13,15 +13,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from tests.support.sandbox import control, sandbox_config
 from tests.support.sync import connect, db_contacts, db_invoices, sandbox_contacts
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.sync import SyncResourceState, SyncRun, WorkRequest
-from xeroflow_core.sandbox.app import SandboxConfig
 from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.sync import requests as wr
 from xeroflow_core.users import SYSTEM
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def big_sandbox() -> Iterator[tuple[str, object]]:
-    with serve_in_thread(SandboxConfig(seed=5, invoices=6000, rate_limits=False)) as url:
+    with serve_in_thread(sandbox_config(seed=5, invoices=6000, rate_limits=False)) as url:
         yield url, serve_in_thread.last_app.state.sandbox  # type: ignore[attr-defined]
 
 
@@ -66,7 +65,7 @@ def _wait(cond, timeout: float = 90, what: str = "") -> None:
 
 
 def _snapshot(sandbox_url: str, tenant: str) -> dict[str, dict]:
-    rows = httpx.get(f"{sandbox_url}/_sandbox/state/{tenant}/invoices", timeout=60).json()
+    rows = control(sandbox_url, f"/_sandbox/state/{tenant}/invoices", method="GET").json()
     keys = ("id", "number", "type", "status", "contactId", "date", "currency", "subTotal",
             "totalTax", "total", "amountDue", "lines", "updatedMs")  # fmt: skip
     return {r["id"]: {k: r[k] for k in keys} for r in rows}

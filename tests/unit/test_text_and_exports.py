@@ -120,7 +120,11 @@ def test_every_csv_the_app_offers_goes_through_the_one_export_helper() -> None:
     assert config["client"]["disableDataExport"] is True  # Streamlit's own download does not
     offenders = [
         str(p.relative_to(ROOT))
-        for p in [*ROOT.glob("app_pages/*.py"), *ROOT.glob("xeroflow_core/**/*.py"), ROOT / "app.py"]
+        for p in [
+            *ROOT.glob("app_pages/*.py"),
+            *ROOT.glob("xeroflow_core/**/*.py"),
+            ROOT / "app.py",
+        ]
         if ".to_csv(" in p.read_text() and p.name != "exports.py" and "bench" not in p.parts
     ]
     assert offenders == []

@@ -29,6 +29,7 @@ from xeroflow_core.models import Client, Contact, Invoice, Organisation, utcnow
 from xeroflow_core.models.eom import EomDraft, EomDraftLine
 from xeroflow_core.settings import Settings, get_settings
 from xeroflow_core.users import Actor, require
+from xeroflow_core.xero.links import xero_link
 
 EDITABLE_STATES = ("generated", "approved", "failed")
 
@@ -84,18 +85,6 @@ def push_choice_key(ready_ids: list[int]) -> str:
     return f"eom_push_choice_{digest}"
 
 
-def invoice_url(settings: Settings, short_code: str, invoice_id: str, tenant_id: str = "") -> str:
-    """A link to the invoice in Xero (in demo mode: the sandbox's invoice list, anchored)."""
-    if not invoice_id:
-        return ""
-    if settings.demo_mode or "api.xero.com" not in settings.xero_api_url:
-        return f"{settings.xero_api_url}/_sandbox/state/{tenant_id}/invoices#{invoice_id}"
-    return (
-        "https://go.xero.com/organisationlogin/default.aspx?shortcode="
-        f"{short_code}&redirecturl=/AccountsReceivable/Edit.aspx?InvoiceID={invoice_id}"
-    )
-
-
 def list_drafts(
     engine: Engine, actor: Actor, month: str | date, settings: Settings | None = None
 ) -> list[DraftView]:
@@ -116,9 +105,8 @@ def list_drafts(
             org = s.get(Organisation, d.tenant_id) if d.tenant_id else None
             url = ""
             if settings is not None:
-                url = invoice_url(
-                    settings, org.short_code if org else "", d.xero_invoice_id, d.tenant_id
-                )
+                code = org.short_code if org else ""
+                url = xero_link(settings, d.tenant_id, code, "ACCREC", d.xero_invoice_id)
             out.append(
                 DraftView(
                     d.id, d.client_id, client.name, contact.name if contact else "",

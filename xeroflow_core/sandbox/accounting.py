@@ -5,6 +5,7 @@ The request pipeline that leads here (auth, tenant, scopes, limits, faults) is p
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -16,9 +17,16 @@ from . import fields as F
 from . import serialize as S
 from .msdate import dt_ms, parse_if_modified_since
 from .query import compile_order, compile_where, sort_records
-from .responses import envelope, json_response, not_found, problem
+from .responses import envelope, json_response, not_found, problem, unserved
 from .state import Sandbox
 from .store import KeyView, Org
+
+log = logging.getLogger("xeroflow_core.sandbox")
+
+
+class BadHeader(ValueError):
+    """A request header the sandbox refuses (400), e.g. a malformed If-Modified-Since when
+    `SandboxConfig.malformed_if_modified_since` is "reject"."""
 
 
 class Ctx:
@@ -37,11 +45,25 @@ class Ctx:
         return str(self.q.get(name, "")).lower() == "true"
 
     def ims_ms(self) -> int | None:
+        """If-Modified-Since in epoch ms at second precision (records with UpdatedDateUTC >= it
+        are served), or None. A malformed value is ignored and logged, or refused (config)."""
         raw = self.request.headers.get("if-modified-since")
         if not raw:
             return None
-        dt = parse_if_modified_since(raw).replace(microsecond=0)  # second precision, >=
+        try:
+            dt = parse_if_modified_since(raw).replace(microsecond=0)
+        except (ValueError, TypeError, OverflowError, IndexError):
+            if self.sb.config.malformed_if_modified_since == "reject":
+                raise BadHeader(f"If-Modified-Since is not a date: {raw[:60]!r}") from None
+            log.warning("ignoring malformed If-Modified-Since %r on %s", raw[:60], self.parts)
+            return None
         return dt_ms(dt)
+
+    def page_number(self) -> int:
+        try:
+            return max(1, int(self.q.get("page") or 1))
+        except ValueError:
+            return 1
 
 
 def _ids(raw: str | None) -> set[str] | None:
@@ -82,11 +104,11 @@ def _page(ctx: Ctx, items: Any) -> tuple[list[Any], dict[str, int] | None]:
     """Slice a page (1-based; pageSize default 100, clamped to 1..1000) and its pagination."""
     if "page" not in ctx.q:
         return items, None
+    page = ctx.page_number()
     try:
-        page = max(1, int(ctx.q["page"]))
-        size = min(1000, max(1, int(ctx.q.get("pageSize", 100))))
+        size = min(1000, max(1, int(ctx.q.get("pageSize") or 100)))
     except ValueError:
-        page, size = 1, 100
+        size = 100
     n = len(items)
     return items[(page - 1) * size : page * size], {
         "page": page,
@@ -98,7 +120,7 @@ def _page(ctx: Ctx, items: Any) -> tuple[list[Any], dict[str, int] | None]:
 
 def _touch_while_paging(ctx: Ctx, resource: str, ordered: Any, collection: Any) -> bool:
     """Fault: a person edits records that sit on earlier pages while a client is paging."""
-    if int(ctx.q.get("page", "1") or 1) < 2:
+    if ctx.page_number() < 2:
         return False
     f = ctx.sb.faults.take(
         ctx.request.url.path, "GET", ctx.org.tenant_id, ("touch_while_paging",), resource
@@ -244,6 +266,12 @@ def get_organisation(ctx: Ctx) -> Response:
     return ctx.ok({"Organisations": [S.organisation_json(ctx.org)]})
 
 
+def get_currencies(ctx: Ctx) -> Response:
+    """The organisation's currencies: its base currency and those its contacts and documents use."""
+    rows = _filter(ctx, ctx.org.currencies(), F.currency_fields())
+    return ctx.ok({"Currencies": [S.currency_json(c) for c in rows]})
+
+
 def get_users(ctx: Ctx) -> Response:
     return ctx.ok({"Users": [S.user_json(u) for u in ctx.org.users.values()]})
 
@@ -297,7 +325,7 @@ def get_reports(ctx: Ctx) -> Response:
     from .reports import profit_and_loss
 
     if len(ctx.parts) < 2 or ctx.parts[1].lower() != "profitandloss":
-        return not_found()
+        return unserved(ctx.sb.config.unserved_path_body)
     return profit_and_loss(ctx)
 
 
@@ -309,6 +337,10 @@ READS: dict[str, Callable[[Ctx], Response]] = {
     "taxrates": get_tax_rates,
     "trackingcategories": get_tracking,
     "organisation": get_organisation,
+    # tap-xero reads "Organisations"; that Xero serves it is UNCONFIRMED (its docs name only
+    # /Organisation), but a client that works against Xero calls it, so it is served here too.
+    "organisations": get_organisation,
+    "currencies": get_currencies,
     "users": get_users,
     "expenseclaims": get_expense_claims,
     "receipts": get_receipts,

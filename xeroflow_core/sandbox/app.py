@@ -11,21 +11,30 @@ import uuid
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import connections, identity, tokens
 from .config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxConfig
+from .console import console_routes
+from .controls import control_routes
 from .pipeline import api
+from .responses import unserved
 from .state import Sandbox
 
 __all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "Sandbox", "SandboxConfig", "create_app"]
 
 
+API_PREFIX = "/api.xro/2.0"
+CASE_INSENSITIVE = ("/connections", API_PREFIX)  # Xero's paths are case-insensitive
+
+
 class XeroHeaders:
-    """ASGI middleware: Xero-Correlation-Id on every response, case-insensitive /connections,
-    and a short access log (tests assert the client sends `Accept: application/json`)."""
+    """ASGI middleware: Xero-Correlation-Id on every response, case-insensitive Xero paths
+    (`/Connections`, `/API.XRO/2.0/invoices`), and a short access log (tests assert the client
+    sends `Accept: application/json`)."""
 
     def __init__(self, app: Any, sandbox: Sandbox) -> None:
         self.app, self.sb = app, sandbox
@@ -35,8 +44,9 @@ class XeroHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if path.lower().startswith("/connections"):
-            scope = dict(scope, path="/connections" + path[len("/connections") :])
+        for prefix in CASE_INSENSITIVE:
+            if path.lower().startswith(prefix) and not path.startswith(prefix):
+                scope = dict(scope, path=prefix + path[len(prefix) :])
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
         log = self.sb.access_log
         log.append(
@@ -84,6 +94,16 @@ async def index(request: Request) -> Response:
     )
 
 
+async def no_route(request: Request, exc: Exception) -> Response:
+    """A path or method no route serves: Xero's 404 (or 405), not the framework's text page."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    if request.url.path.startswith("/_sandbox"):
+        return JSONResponse({"error": "no such control"}, status_code=status)
+    if status == 405:
+        return Response(b"The method is not allowed", status_code=405, media_type="text/plain")
+    return unserved(request.app.state.sandbox.config.unserved_path_body)
+
+
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """The sandbox ASGI app; `app.state.sandbox` is the live Sandbox (data, clock, limits)."""
     config = config or SandboxConfig()
@@ -102,10 +122,8 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         Route("/api.xro/2.0/{path:path}", api, methods=["GET", "PUT", "POST", "DELETE"]),
     ]
     if config.test_controls:
-        from .controls import control_routes
-
-        routes += control_routes()
-    app = Starlette(routes=routes)
+        routes += control_routes() + console_routes()
+    app = Starlette(routes=routes, exception_handlers={404: no_route, 405: no_route})
     app.state.sandbox = sandbox
     app.add_middleware(XeroHeaders, sandbox=sandbox)  # type: ignore[arg-type]
     return app

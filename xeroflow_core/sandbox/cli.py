@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from datetime import date
 
-from .config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxConfig
+from .config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxConfig, new_control_key
+
+KEY_ENV = "XEROFLOW_SANDBOX_KEY"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +32,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as-of", type=date.fromisoformat, default=None, help="the sandbox's today (YYYY-MM-DD)"
     )
-    p.add_argument("--no-test-controls", action="store_true", help="do not mount /_sandbox/...")
+    p.add_argument(
+        "--test-controls",
+        action="store_true",
+        help="mount /_sandbox/... (test controls and the console), behind the control key",
+    )
+    p.add_argument(
+        "--control-key",
+        default=None,
+        help=f"the key /_sandbox/... asks for (default: ${KEY_ENV}, else a new one, printed)",
+    )
     p.add_argument(
         "--granular-only",
         action="store_true",
@@ -50,7 +62,8 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         as_of=args.as_of,
         rate_limits=not args.no_rate_limits,
         day_limit=args.day_limit,
-        test_controls=not args.no_test_controls,
+        test_controls=args.test_controls,
+        control_key=args.control_key or os.environ.get(KEY_ENV) or new_control_key(),
         granular_only=args.granular_only,
         state_file=args.state_file,
     )
@@ -70,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         f"Xero sandbox on http://{args.host}:{args.port}  client_id={DEMO_CLIENT_ID} client_secret={DEMO_CLIENT_SECRET}",
         flush=True,
     )
+    if config.test_controls:
+        given = args.control_key or os.environ.get(KEY_ENV)
+        shown = "(the key you gave)" if given else config.control_key
+        print(f"  test controls and console: header X-Sandbox-Key {shown}", flush=True)
+        print(f"  console: http://{args.host}:{args.port}/_sandbox/console", flush=True)
     for org in sb.orgs.values():
         print(
             f"  {org.name} ({org.base_currency}) tenant {org.tenant_id}: {len(org.contacts)} contacts, {len(org.invoices)} invoices",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -15,6 +16,11 @@ DEMO_REDIRECTS = (r"^http://localhost(:\d+)?/.*$", r"^http://127\.0\.0\.1(:\d+)?
 
 def _demo_clients() -> dict[str, tuple[str, tuple[str, ...]]]:
     return {DEMO_CLIENT_ID: (DEMO_CLIENT_SECRET, DEMO_REDIRECTS)}
+
+
+def new_control_key() -> str:
+    """A fresh per-run secret for the test controls and the console."""
+    return secrets.token_urlsafe(24)
 
 
 @dataclass
@@ -31,7 +37,10 @@ class SandboxConfig:
     minute_limit: int = 60
     concurrent_limit: int = 5
     app_minute_limit: int = 10_000
-    test_controls: bool = True
+    # `/_sandbox/...` (test controls and the console): off unless asked for, and even then only
+    # with `X-Sandbox-Key: control_key` (the console: the same key, once, then a cookie).
+    test_controls: bool = False
+    control_key: str = field(default_factory=new_control_key)
     # client_id -> (secret, redirect URI regexes)
     clients: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=_demo_clients)
     granular_only: bool = False  # simulate an app created after 2 Mar 2026: broad scopes refused
@@ -44,6 +53,14 @@ class SandboxConfig:
     refresh_grace_s: int = 1800
     refresh_lifetime_s: int = 60 * 86_400
     idempotency_window_s: int = 360
+    # A malformed If-Modified-Since (e.g. "yesterday"): Xero's answer is UNCONFIRMED. "ignore"
+    # serves the request as if the header were absent (a lenient HTTP server's way) and logs it;
+    # "reject" answers 400.
+    malformed_if_modified_since: Literal["ignore", "reject"] = "ignore"
+    # The body of a 404 for an Accounting API path the sandbox does not serve: Xero's is
+    # UNCONFIRMED. "json" is the problem-details shape of Xero's other errors; "text" is the
+    # plain text Xero sends for an unknown record.
+    unserved_path_body: Literal["json", "text"] = "json"
 
     def redirect_allowed(self, client_id: str, uri: str) -> bool:
         """Whether a redirect URI is registered for the client (exact regex match)."""

@@ -1,13 +1,14 @@
 """Test controls on `/_sandbox/...` (JSON): change data as a person in Xero would, move the clock,
 age and revoke tokens, change the user's role, arm faults, read snapshots, reset.
 
-Only mounted when `SandboxConfig.test_controls` is on. Every data change re-stamps
+Only mounted when `SandboxConfig.test_controls` is on, and every call needs the run's
+`X-Sandbox-Key` (access.py); bodies must be `application/json`. Every data change re-stamps
 UpdatedDateUTC from the sandbox clock, as Xero does.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .access import refuse_control
 from .edits import (
     ControlError,
     contact_action,
@@ -34,8 +36,7 @@ from .state import Sandbox
 from .tokens import revoke_grant
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+def _body(raw: bytes) -> dict[str, Any]:
     if not raw:
         return {}
     try:
@@ -52,12 +53,16 @@ def _clock(sb: Sandbox) -> dict[str, Any]:
 
 
 def control(fn: Any) -> Any:
-    """Wrap a control: JSON body in, JSON out, ControlError -> {"error": ...}."""
+    """Wrap a control: key checked, JSON body in, JSON out, ControlError -> {"error": ...}."""
 
     async def endpoint(request: Request) -> Response:
         sb = sb_of(request)
+        raw = await request.body()
+        refused = refuse_control(sb, request, raw)
+        if refused is not None:
+            return refused
         try:
-            body = await _body(request)
+            body = _body(raw)
             result = fn(sb, request, body)
         except ControlError as e:
             return json_response({"error": str(e)}, e.status)
@@ -115,12 +120,15 @@ def clock(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
 
 
 def expire_tokens(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
-    """Every access token issued so far answers 401 TokenExpired from now on."""
+    """Every access token issued so far answers 401 TokenExpired from now on, saying it expired
+    a second ago (Xero's message names a time in the past)."""
     n = 0
+    past = sb.now() - timedelta(seconds=1)
     with sb.lock:
         for rec in sb.identity.access.values():
             if not rec.expired_by_control:
                 rec.expired_by_control, n = True, n + 1
+                rec.expires = min(rec.expires, past)
     return {"expired": n}
 
 
@@ -209,11 +217,14 @@ def access_log(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
 
 
 def save(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
-    path = body.get("path") or sb.config.state_file
+    """Write the state file the sandbox was started with; never a path from the request."""
+    if "path" in body:
+        raise ControlError("the state file is chosen when the sandbox starts, not here")
+    path = sb.config.state_file
     if not path:
         raise ControlError("no state file configured")
-    sb.save(str(path))
-    return {"saved": str(path)}
+    sb.save(path)
+    return {"saved": path}
 
 
 def control_routes() -> list[Route]:

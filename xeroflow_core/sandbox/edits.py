@@ -1,6 +1,6 @@
-"""Test controls that change data as a person in Xero would: create and edit invoices, credit
-notes and contacts, approve, pay, void, delete, archive, merge; plus snapshots for comparing
-the sandbox with a synced database. Mounted by controls.py.
+"""Test controls that change data as a person in Xero would (create and edit invoices, credit
+notes and contacts, approve, pay, void, delete, archive, merge: bookkeeper.py does the work),
+plus snapshots for comparing the sandbox with a synced database. Mounted by controls.py.
 """
 
 from __future__ import annotations
@@ -10,19 +10,15 @@ from typing import Any
 
 from starlette.requests import Request
 
+from . import bookkeeper as bk
 from . import serialize as S
-from .models import Contact
+from .bookkeeper import ControlError
 from .msdate import dt_ms, iso_z, ms_datetime, parse_body_date
 from .reports import credit_by_account
 from .state import Sandbox
 from .store import Org
-from .writes import apply_invoice, record_payment
 
-
-class ControlError(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+__all__ = ["ControlError"]
 
 
 def org_of(sb: Sandbox, request: Request) -> Org:
@@ -40,10 +36,7 @@ def _doc(org: Org, request: Request, credit: bool = False) -> Any:
     return doc
 
 
-def _apply(sb: Sandbox, org: Org, body: dict[str, Any], existing: Any, credit: bool) -> Any:
-    doc, errors = apply_invoice(sb, org, body, existing, None, credit)
-    if errors:
-        raise ControlError("; ".join(errors))
+def _json(org: Org, doc: Any, credit: bool) -> Any:
     return S.credit_note_json(org, doc, True) if credit else S.invoice_json(org, doc, True)
 
 
@@ -52,7 +45,7 @@ def documents(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
     org = org_of(sb, request)
     credit = "credit" in request.url.path
     existing = _doc(org, request, credit) if "id" in request.path_params else None
-    return _apply(sb, org, body, existing, credit)
+    return _json(org, bk.save_document(sb, org, body, existing, credit), credit)
 
 
 def document_action(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
@@ -61,107 +54,46 @@ def document_action(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
     credit = "credit" in request.url.path
     doc = _doc(org, request, credit)
     action = request.path_params["action"]
-    target = {
-        "approve": "AUTHORISED",
-        "submit": "SUBMITTED",
-        "void": "VOIDED",
-        "delete": "DELETED",
-    }.get(action)
-    if target:
-        return _apply(sb, org, {"Status": target}, doc, credit)
+    if action in bk.STATUS_OF:
+        return _json(org, bk.change_status(sb, org, doc, action, credit), credit)
     if action == "pay" and not credit:
-        if doc.status != "AUTHORISED":
-            raise ControlError("Payments can only be made against authorised documents")
-        amount = Decimal(str(body.get("amount", doc.amount_due)))
-        if amount <= 0 or amount > doc.amount_due:
-            raise ControlError("The payment amount must be between 0 and the amount due")
-        day = parse_body_date(body.get("date")) or sb.clock.today()
-        record_payment(sb, org, doc, amount, day)
-        return S.invoice_json(org, doc, True)
+        try:
+            day = parse_body_date(body.get("date"))
+        except ValueError:
+            raise ControlError("date: YYYY-MM-DD") from None
+        return _json(org, bk.pay(sb, org, doc, body.get("amount"), day), credit)
     if action == "touch":
         with sb.lock:
             sb.touch(org, org.credit_notes if credit else org.invoices, doc)
-        return S.credit_note_json(org, doc, True) if credit else S.invoice_json(org, doc, True)
+        return _json(org, doc, credit)
     raise ControlError(f"unknown action {action}", 404)
 
 
-CONTACT_FIELDS = {
-    "Name": "name",
-    "FirstName": "first_name",
-    "LastName": "last_name",
-    "EmailAddress": "email",
-    "ContactNumber": "number",
-    "AccountNumber": "account_number",
-    "DefaultCurrency": "default_currency",
-    "IsCustomer": "is_customer",
-    "IsSupplier": "is_supplier",
-}
+def _contact(org: Org, contact_id: str) -> Any:
+    c = org.contacts.get(contact_id.lower())
+    if c is None:
+        raise ControlError("unknown contact", 404)
+    return c
 
 
 def contacts(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
     """Create (no id) or edit a contact with Contact-shaped fields."""
-    import uuid
-
     org = org_of(sb, request)
-    with sb.lock:
-        if "id" in request.path_params:
-            c = org.contacts.get(request.path_params["id"].lower())
-            if c is None:
-                raise ControlError("unknown contact", 404)
-        else:
-            if not body.get("Name"):
-                raise ControlError("Name is required")
-            c = Contact(str(uuid.uuid4()), str(body["Name"]), sb.now())
-            c.updated = org.stamp(sb.now())
-            org.contacts.add(c)
-        for key, attr in CONTACT_FIELDS.items():
-            if key in body:
-                setattr(c, attr, body[key])
-        if body.get("ContactStatus") in ("ACTIVE", "ARCHIVED"):
-            c.status = body["ContactStatus"]
-        sb.touch(org, org.contacts, c)
-        for coll in (org.invoices, org.credit_notes):  # documents show the contact's current name
-            for d in coll.items.values():
-                if d.contact_id == c.id:
-                    d.cache.clear()
-    return S.contact_json(org, c, True)
-
-
-def _forget_document_json(org: Org, contact_id: str) -> None:
-    """Documents embed the contact's name and status: drop their cached JSON."""
-    for coll in (org.invoices, org.credit_notes):
-        for d in coll.items.values():
-            if d.contact_id == contact_id:
-                d.cache.clear()
+    existing = _contact(org, request.path_params["id"]) if "id" in request.path_params else None
+    return S.contact_json(org, bk.save_contact(sb, org, existing, body), True)
 
 
 def contact_action(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
     """archive | unarchive | merge {"into": survivor ContactID}."""
     org = org_of(sb, request)
-    c = org.contacts.get(request.path_params["id"].lower())
-    if c is None:
-        raise ControlError("unknown contact", 404)
+    c = _contact(org, request.path_params["id"])
     action = request.path_params["action"]
-    with sb.lock:
-        if action in ("archive", "unarchive"):
-            c.status = "ARCHIVED" if action == "archive" else "ACTIVE"
-            sb.touch(org, org.contacts, c)
-            _forget_document_json(org, c.id)
-        elif action == "merge":
-            survivor = org.contacts.get(str(body.get("into", "")).lower())
-            if survivor is None or survivor.id == c.id:
-                raise ControlError("into: the surviving ContactID")
-            for coll in (org.invoices, org.credit_notes):
-                for d in [d for d in coll.items.values() if d.contact_id == c.id]:
-                    d.contact_id = survivor.id
-                    sb.touch(org, coll, d)
-            c.status, c.merged_to = "ARCHIVED", survivor.id
-            survivor.is_customer |= c.is_customer
-            survivor.is_supplier |= c.is_supplier
-            sb.touch(org, org.contacts, c)
-            sb.touch(org, org.contacts, survivor)
-        else:
-            raise ControlError(f"unknown action {action}", 404)
+    if action in ("archive", "unarchive"):
+        bk.archive(sb, org, c, action == "archive")
+    elif action == "merge":
+        bk.merge(sb, org, c, org.contacts.get(str(body.get("into", "")).lower()))
+    else:
+        raise ControlError(f"unknown action {action}", 404)
     return S.contact_json(org, c, True)
 
 

@@ -111,3 +111,9 @@ def tracking_fields() -> Fields:
         "name": lambda c: c.name,
         "status": lambda c: c.status,
     }
+
+
+def currency_fields() -> Fields:
+    from .serialize import CURRENCY_NAMES
+
+    return {"code": lambda c: c, "description": lambda c: CURRENCY_NAMES.get(c, c)}

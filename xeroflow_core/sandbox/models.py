@@ -15,6 +15,15 @@ ZERO = Decimal("0")
 CENT = Decimal("0.01")
 UNIT4 = Decimal("0.0001")
 RATE6 = Decimal("0.000001")
+# The fixed day rates a write gets when it omits CurrencyRate (units of the document's currency
+# per one unit of base currency); an organisation subscribes to its base currency and these.
+RATES = {
+    "USD": Decimal("0.590000"),
+    "AUD": Decimal("0.920000"),
+    "GBP": Decimal("0.470000"),
+    "EUR": Decimal("0.550000"),
+    "NZD": Decimal("1.090000"),
+}
 
 
 def q2(value: Decimal) -> Decimal:

@@ -13,16 +13,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .accounting import READS, Ctx
+from .accounting import READS, BadHeader, Ctx
 from .identity import sb_of
 from .query import QueryError
-from .responses import not_found, problem, query_parse_exception
+from .responses import problem, query_parse_exception, unserved
 from .state import Sandbox
 from .tokens import bearer_claims
+from .xmlformat import negotiate
 
 # resource -> (broad scope, granular scope); GET accepts either or its `.read`, writes the bare one.
 SCOPES = {
     "organisation": ("accounting.settings", "accounting.settings"),
+    "organisations": ("accounting.settings", "accounting.settings"),
+    "currencies": ("accounting.settings", "accounting.settings"),
     "accounts": ("accounting.settings", "accounting.settings"),
     "taxrates": ("accounting.settings", "accounting.settings"),
     "trackingcategories": ("accounting.settings", "accounting.settings"),
@@ -121,7 +124,7 @@ async def api(request: Request) -> Response:
     if not conn_ok or org is None or user is None or user.removed:
         return problem(403, "AuthenticationUnsuccessful")
     if resource not in SCOPES:
-        return not_found()
+        return unserved(sb.config.unserved_path_body)
     write = request.method in ("PUT", "POST", "DELETE")
     scopes = set(claims.get("scope") or [])
     if isinstance(claims.get("scope"), str):
@@ -147,8 +150,11 @@ async def api(request: Request) -> Response:
             response = await _dispatch(ctx, resource, write)
     except QueryError as e:
         response = query_parse_exception(str(e))
+    except BadHeader as e:
+        response = problem(400, str(e))
     finally:
         sb.limits.release(org.tenant_id)
+    response = negotiate(request, response)
     response.headers.update(verdict.headers)
     response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response
@@ -157,7 +163,7 @@ async def api(request: Request) -> Response:
 async def _dispatch(ctx: Ctx, resource: str, write: bool) -> Response:
     if not write:
         handler = READS.get(resource)
-        return handler(ctx) if handler else not_found()
+        return handler(ctx) if handler else unserved(ctx.sb.config.unserved_path_body)
     from .writes import WRITES
 
     handler_w = WRITES.get(resource)

@@ -23,7 +23,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
     """The problem-details body Xero uses for 401/403 (`Title`, `Detail`, ...)."""
-    titles = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}
+    titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
     body = {
         "Type": None,
         "Title": titles.get(status, "Error"),
@@ -68,8 +68,18 @@ def post_data_invalid(message: str) -> Response:
     )
 
 
+NOT_FOUND_TEXT = "The resource you're looking for cannot be found"
+
+
 def not_found() -> Response:
-    """Xero's 404 body is not a contract; send the plain text seen in the wild."""
-    return Response(
-        "The resource you're looking for cannot be found", status_code=404, media_type="text/plain"
-    )
+    """An unknown record: Xero answers this plain text (XeroAPI/Xero-OpenAPI#163)."""
+    return Response(NOT_FOUND_TEXT, status_code=404, media_type="text/plain")
+
+
+def unserved(body: str = "json") -> Response:
+    """A path the sandbox does not serve (or no API has): Xero's 404, never a framework page.
+    Xero's body here is UNCONFIRMED: problem-details JSON by default, its plain text on demand
+    (`SandboxConfig.unserved_path_body`)."""
+    if body == "text":
+        return not_found()
+    return problem(404, NOT_FOUND_TEXT)

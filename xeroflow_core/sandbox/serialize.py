@@ -49,6 +49,20 @@ def _default(o: Any) -> Any:
     raise TypeError(f"cannot serialise {type(o).__name__}")
 
 
+CURRENCY_NAMES = {
+    "AUD": "Australian Dollar",
+    "CAD": "Canadian Dollar",
+    "EUR": "Euro",
+    "GBP": "British Pound",
+    "NZD": "New Zealand Dollar",
+    "USD": "United States Dollar",
+}
+
+
+def currency_json(code: str) -> dict[str, Any]:
+    return {"Code": code, "Description": CURRENCY_NAMES.get(code, code)}
+
+
 def account_json(a: Account) -> dict[str, Any]:
     out: dict[str, Any] = {
         "AccountID": a.id,

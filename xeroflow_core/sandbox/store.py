@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from .models import Account, Contact, Document, ExpenseClaim, TaxRate, TrackingCategory, User
+from .models import (
+    RATES,
+    Account,
+    Contact,
+    Document,
+    ExpenseClaim,
+    TaxRate,
+    TrackingCategory,
+    User,
+)
 from .msdate import dt_ms
 
 T = TypeVar("T")
@@ -129,6 +138,11 @@ class Org:
             now = self.last_stamp + timedelta(milliseconds=1)
         self.last_stamp = now
         return now
+
+    def currencies(self) -> list[str]:
+        """The currencies the organisation subscribes to (writes in any other are refused): its
+        base currency first, then every currency the sandbox has a day rate for."""
+        return [self.base_currency, *sorted(set(RATES) - {self.base_currency})]
 
     def account_by_code(self, code: str) -> Account | None:
         for acc in self.accounts.values():

@@ -1,5 +1,6 @@
 """PUT/POST /Invoices: create and update with Xero's validation, summarizeErrors and
-Idempotency-Key. Batches are not transactional: valid elements are saved even on a 400.
+Idempotency-Key, from a JSON or an XML body. Batches are not transactional: valid elements are
+saved even on a 400.
 """
 
 from __future__ import annotations
@@ -14,22 +15,16 @@ import orjson
 from starlette.responses import Response
 
 from . import serialize as S
-from .models import CENT, UNIT4, Document, Line, Payment, compute_totals
+from .models import CENT, RATES, UNIT4, Document, Line, Payment, compute_totals
 from .msdate import parse_body_date
 from .responses import envelope, json_response, not_found, post_data_invalid, validation_exception
 from .store import Org
+from .xmlformat import XmlBodyError, from_xml, is_xml
 
 if TYPE_CHECKING:
     from .accounting import Ctx
     from .state import Sandbox
 
-RATES = {
-    "USD": Decimal("0.590000"),
-    "AUD": Decimal("0.920000"),
-    "GBP": Decimal("0.470000"),
-    "EUR": Decimal("0.550000"),
-    "NZD": Decimal("1.090000"),
-}
 EDITABLE = ("DRAFT", "SUBMITTED", "AUTHORISED")
 
 
@@ -234,7 +229,7 @@ def apply_invoice(
         rate = _dec(el.get("CurrencyRate"), "CurrencyRate", errors) or (
             existing.currency_rate if existing else RATES.get(currency, Decimal("0"))
         )
-        if currency not in RATES:
+        if currency not in org.currencies():
             errors.append(f"The currency '{currency}' is not subscribed to by this organisation.")
     if status == "AUTHORISED" and org.period_lock_date and d <= org.period_lock_date:
         errors.append("The document date cannot be before the period lock date.")
@@ -360,7 +355,9 @@ async def write_invoices(ctx: Ctx) -> Response:
                 headers={"Idempotent-Replayed": "true"},
             )
     try:
-        body = orjson.loads(raw)
+        body = from_xml(raw, "Invoices") if is_xml(request, raw) else orjson.loads(raw)
+    except XmlBodyError as e:
+        return post_data_invalid(f"The request body is not valid XML: {e}")
     except orjson.JSONDecodeError:
         return post_data_invalid("The request body is not valid JSON")
     if not isinstance(body, dict) or not isinstance(body.get("Invoices"), list):

@@ -76,6 +76,23 @@ def new_http(timeout: float = 60.0) -> httpx.Client:
     return httpx.Client(transport=httpx.HTTPTransport(retries=0), timeout=timeout)
 
 
+OWN_HEADERS = ("authorization", "xero-tenant-id", "accept")
+
+
+def _headers(token: str, tenant_id: str, extra: dict[str, str] | None) -> dict[str, str]:
+    """Every call's headers: a caller may add (Idempotency-Key, If-Modified-Since) but never
+    replace the token, the tenant or `Accept: application/json` (without it Xero answers XML)."""
+    out = {k: v for k, v in (extra or {}).items() if k.lower() not in OWN_HEADERS}
+    out.update(
+        {
+            "Authorization": f"Bearer {token}",
+            "xero-tenant-id": tenant_id,
+            "Accept": "application/json",
+        }
+    )
+    return out
+
+
 class XeroClient:
     """Accounting API calls for one tenant. Paths are relative to `settings.accounting_url`."""
 
@@ -178,12 +195,7 @@ class XeroClient:
                     url,
                     params=params,
                     json=json,
-                    headers={
-                        "Authorization": f"Bearer {token}",
-                        "xero-tenant-id": self.tenant_id,
-                        "Accept": "application/json",
-                        **(headers or {}),
-                    },
+                    headers=_headers(token, self.tenant_id, headers),
                     timeout=opts.timeout,
                 )
             except httpx.TransportError as exc:  # timeouts, refused and dropped connections

@@ -1,0 +1,34 @@
+"""Sandboxes for tests: test controls on, behind a key the tests know.
+
+with serve_in_thread(sandbox_config(seed=7)) as url:
+    control(url, "/_sandbox/clock", {"advance_seconds": 60})
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from xeroflow_core.sandbox.access import KEY_HEADER
+from xeroflow_core.sandbox.config import SandboxConfig
+
+KEY = "tests-sandbox-key"
+HEADERS = {KEY_HEADER: KEY}
+
+
+def sandbox_config(**kwargs: Any) -> SandboxConfig:
+    """A SandboxConfig with the test controls mounted under the tests' key."""
+    kwargs.setdefault("test_controls", True)
+    kwargs.setdefault("control_key", KEY)
+    return SandboxConfig(**kwargs)
+
+
+def control(
+    base_url: str, path: str, body: dict[str, Any] | None = None, method: str = "POST"
+) -> httpx.Response:
+    """Call a test control over HTTP with the key; raises on an error status."""
+    response = httpx.request(
+        method, base_url + path, json=body, headers=HEADERS, timeout=60
+    ).raise_for_status()
+    return response
