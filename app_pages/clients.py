@@ -16,7 +16,8 @@ from xeroflow_core.clients import (
 )
 from xeroflow_core.matching import contact_choices, tracking_option_choices
 from xeroflow_core.money import fmt_money
-from xeroflow_core.ui.actions import act, action_round, show_flash
+from xeroflow_core.text import md, parse_id, plain, plain_table
+from xeroflow_core.ui.actions import act, action_round, run_action, show_flash
 from xeroflow_core.ui.billing import render_billing
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
@@ -41,7 +42,7 @@ def open_client(client_id: int | None) -> None:
 
 
 def docs_frame(docs: list) -> pd.DataFrame:  # noqa: ANN001
-    return pd.DataFrame(
+    return plain_table(
         {
             "Number": [d.number for d in docs],
             OPEN: [xero(d.tenant_id, d.kind, d.document_id) or None for d in docs],
@@ -57,8 +58,13 @@ def docs_frame(docs: list) -> pd.DataFrame:  # noqa: ANN001
 
 
 rnd = action_round(SCOPE)
-raw_id = st.query_params.get("client")
-client_id = int(raw_id) if raw_id and raw_id.isdigit() else None
+try:
+    client_id = parse_id(st.query_params.get("client"), "client id")
+except ValueError as exc:
+    st.error(md(f"{exc} Open a client from the list."))
+    if st.button("All clients", key="cl_bad_id"):
+        open_client(None)
+    st.stop()
 
 # --- the list ---------------------------------------------------------------------------------
 if client_id is None:
@@ -70,10 +76,12 @@ if client_id is None:
         "Status", ["Active", "Archived", "All"], horizontal=True, key="cl_status"
     )
     status = {"Active": "active", "Archived": "archived", "All": None}[status_label]
-    rows = client_list(engine, search=search, status=status)
-    if rows:
+    rows, refused = run_action(client_list, engine, search=search, status=status)
+    if refused:
+        st.error(md(refused))
+    elif rows:
         st.dataframe(
-            pd.DataFrame(
+            plain_table(
                 {
                     "Client": [r.name for r in rows],
                     "Status": [r.status for r in rows],
@@ -92,7 +100,7 @@ if client_id is None:
             width="stretch",
             height=min(420, 38 + 35 * len(rows)),
         )
-        names = {r.id: r.name for r in rows}
+        names = {r.id: plain(r.name) for r in rows}
         o1, o2 = st.columns([4, 1])
         pick = o1.selectbox(
             "Open client",
@@ -114,7 +122,7 @@ if client_id is None:
         picks = st.multiselect(
             "Link Xero contacts (optional)",
             contact_choices(engine),
-            format_func=lambda c: c.label,
+            format_func=lambda c: plain(c.label),
         )
         if st.form_submit_button("Create client"):
             act(
@@ -127,13 +135,13 @@ if client_id is None:
 try:
     fin = client_financials(engine, client_id)
 except ValueError as exc:
-    st.error(str(exc))
+    st.error(md(exc))
     if st.button("Back to clients"):
         open_client(None)
     st.stop()
 
 client = fin.client
-st.title(client.name + (" (archived)" if client.status == "archived" else ""))
+st.title(md(client.name) + (" (archived)" if client.status == "archived" else ""))
 if st.button("← All clients", key="cl_back"):
     open_client(None)
 show_flash(SCOPE, undo_change)
@@ -154,7 +162,7 @@ t_contacts, t_fin, t_costs, t_billing, t_details = st.tabs(
 with t_contacts:
     if fin.contacts:
         st.dataframe(
-            pd.DataFrame(
+            plain_table(
                 {
                     "Contact": [c.name for c in fin.contacts],
                     "Organisation": [c.organisation for c in fin.contacts],
@@ -173,7 +181,8 @@ with t_contacts:
         if any(c.archived for c in fin.contacts):
             st.warning("Some linked contacts are archived in Xero. They stay linked, so their "
                        "history stays with this client.")  # fmt: skip
-        labels = {(c.tenant_id, c.contact_id): f"{c.name} · {c.organisation}" for c in fin.contacts}
+        labels = {(c.tenant_id, c.contact_id): plain(f"{c.name} · {c.organisation}")
+                  for c in fin.contacts}  # fmt: skip
         u1, u2 = st.columns([4, 1])
         gone = u1.selectbox("Unlink a contact", list(labels), format_func=labels.get,
                             index=None, key=f"cl_unlink_pick_{rnd}")  # fmt: skip
@@ -189,7 +198,7 @@ with t_contacts:
         adds = st.multiselect(
             "Link more contacts",
             contact_choices(engine),
-            format_func=lambda c: c.label,
+            format_func=lambda c: plain(c.label),
             key=f"cl_link_pick_{rnd}",
         )
         if st.button("Link", key=f"cl_link_{rnd}", disabled=not adds):
@@ -218,7 +227,7 @@ with t_fin:
     st.subheader("Bills and costs attributed")
     if fin.costs:
         st.dataframe(
-            pd.DataFrame(
+            plain_table(
                 {
                     "Kind": [c.document_kind for c in fin.costs],
                     "Number": [c.number for c in fin.costs],
@@ -251,9 +260,9 @@ with t_costs:
     current_sups = [(t, c) for t, c, _ in fin.suppliers if (t, c) in sup_labels]
     with st.form(f"cl_costs_{rnd}"):
         new_opts = st.multiselect("Tracking options", list(opt_labels), default=current_opts,
-                                  format_func=opt_labels.get)  # fmt: skip
+                                  format_func=lambda k: plain(opt_labels[k]))  # fmt: skip
         new_sups = st.multiselect("Suppliers", list(sup_labels), default=current_sups,
-                                  format_func=sup_labels.get)  # fmt: skip
+                                  format_func=lambda k: plain(sup_labels[k]))  # fmt: skip
         if st.form_submit_button("Save cost mappings"):
             act(
                 SCOPE, set_cost_mappings, engine, actor, client.id, new_opts, new_sups,

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from xeroflow_core.text import md, plain, plain_table
 from xeroflow_core.ui.guard import allowed, require_page
 from xeroflow_core.ui.resources import get_engine, settings
 from xeroflow_core.xero.connections import choose_organisations, disconnect
@@ -38,7 +39,7 @@ if any(k in st.query_params for k in ("code", "state", "error")):
 flash = st.session_state.get("connect_flash")
 if flash:
     kind, message = flash
-    {"connected": st.success, "cancelled": st.info}.get(kind, st.error)(message)
+    {"connected": st.success, "cancelled": st.info}.get(kind, st.error)(md(message))
 
 
 def when(dt: datetime | None) -> str:
@@ -49,7 +50,7 @@ view = overview(engine)
 show = {"connected": st.success, "read_only": st.warning, "needs_reconnect": st.error}
 show.get(view.state, st.info)(f"Xero connection: **{view.label}**")
 for reason in view.reasons:
-    st.caption(reason)
+    st.caption(md(reason))
 if view.state == "read_only":
     st.caption(
         "Xero refused a write: the Xero user who connected XeroFlow lost a role or scope. "
@@ -60,18 +61,20 @@ if view.state == "read_only":
 if view.organisations:
     st.subheader("Organisations")
     st.dataframe(
-        [
-            {
-                "Organisation": o.name or o.tenant_id,
-                "Type": o.tenant_type.replace("_", " ").capitalize(),
-                "State": o.status_label,
-                "Syncing": "yes" if o.sync_enabled else "no",
-                "Connected": when(o.connected_at),
-                "Last sync": when(o.last_sync),
-                "Tenant id": o.tenant_id,
-            }
-            for o in view.organisations
-        ],
+        plain_table(
+            [
+                {
+                    "Organisation": o.name or o.tenant_id,
+                    "Type": o.tenant_type.replace("_", " ").capitalize(),
+                    "State": o.status_label,
+                    "Syncing": "yes" if o.sync_enabled else "no",
+                    "Connected": when(o.connected_at),
+                    "Last sync": when(o.last_sync),
+                    "Tenant id": o.tenant_id,
+                }
+                for o in view.organisations
+            ]
+        ),
         hide_index=True,
         width="stretch",
     )
@@ -111,7 +114,7 @@ def save_choice(chosen: list[str]) -> None:
     try:
         started = choose_organisations(engine, actor, chosen)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     st.session_state.pop("confirm_no_orgs", None)
     message = "Saved. " + (
@@ -125,10 +128,10 @@ def save_choice(chosen: list[str]) -> None:
 
 if usable:
     st.subheader("Organisations to sync")
-    names = {o.tenant_id: o.name or o.tenant_id for o in usable}
+    names = {o.tenant_id: plain(o.name or o.tenant_id) for o in usable}
     syncing = [o.tenant_id for o in usable if o.sync_enabled]
     st.caption(
-        "Syncing now: " + (", ".join(names[t] for t in syncing) if syncing else "none")
+        "Syncing now: " + (", ".join(md(names[t]) for t in syncing) if syncing else "none")
         + ". The organisations ticked on Xero's consent page sync from the start; change the "
         "choice here."
     )  # fmt: skip
@@ -157,14 +160,14 @@ if usable:
 if any(o.status in ("connected", "read_only", "needs_reconnect") for o in view.organisations):
     with st.expander("Disconnect"):
         targets = {"": "Every organisation (revoke XeroFlow's access in Xero)"}
-        targets |= {o.tenant_id: f"Only {o.name or o.tenant_id}" for o in usable}
+        targets |= {o.tenant_id: f"Only {md(o.name or o.tenant_id)}" for o in usable}
         target = st.radio("What to disconnect", list(targets), index=None, format_func=targets.get)
         sure = st.checkbox("Stop syncing. Synced data, clients and links are kept.")
         if st.button("Disconnect", disabled=not sure or target is None, type="primary"):
             try:
                 done = disconnect(engine, cfg, actor, target or None)
             except (XeroAuthError, ValueError) as exc:
-                st.error(str(exc))
+                st.error(md(exc))
             else:
                 st.session_state["connect_flash"] = (
                     "cancelled",

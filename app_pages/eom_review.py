@@ -11,12 +11,13 @@ import streamlit as st
 
 from xeroflow_core import installation
 from xeroflow_core.eom import billing_data, review
-from xeroflow_core.eom.billing import BillingRuleError, parse_month, previous_month
+from xeroflow_core.eom.billing import UNIT_HELP, BillingRuleError, parse_month, previous_month
 from xeroflow_core.eom.engine import generate
 from xeroflow_core.eom.review import sentence
 from xeroflow_core.models.core import utc_today, utcnow
 from xeroflow_core.money import fmt_money
 from xeroflow_core.sync import requests as work
+from xeroflow_core.text import md, plain, plain_table
 from xeroflow_core.ui.actions import action_round, flash, run_action, show_flash
 from xeroflow_core.ui.guard import allowed, require_page
 from xeroflow_core.ui.resources import get_engine, settings
@@ -32,12 +33,12 @@ month_text = c1.text_input("Month (YYYY-MM)", value=last_month, key="eom_month")
 try:
     month = parse_month(month_text)
 except BillingRuleError as exc:
-    st.error(sentence(str(exc)))
+    st.error(md(sentence(str(exc))))
     st.stop()
 
 show_flash("eom")
 for why in st.session_state.pop("eom_refused", None) or []:
-    st.warning(f"Not pushed: {why}")
+    st.warning(md(f"Not pushed: {why}"))
 
 
 def restored_copy_banner() -> None:
@@ -57,7 +58,7 @@ def act(fn, *args, ok: str = "", **kwargs):  # noqa: ANN001, ANN201 - any servic
     """Run a service call (ui.actions.run_action); show its refusal as an error, or flash `ok`."""
     out, err = run_action(fn, *args, **kwargs)
     if err:
-        st.error(sentence(err))
+        st.error(md(sentence(err)))
         return None
     if ok:
         flash("eom", ok)
@@ -99,7 +100,7 @@ m2.metric("With problems", sum(1 for d in drafts if d.problems))
 m3.metric("In Xero", sum(1 for d in drafts if d.xero_invoice_id))
 m4.metric("Total", fmt_money(sum((d.total for d in drafts if d.state != "excluded"), start=0)))
 
-table = pd.DataFrame(
+table = plain_table(
     [
         {
             "Client": d.client_name,
@@ -130,13 +131,13 @@ for d in drafts:
     if not notes and not d.warnings and not d.held:
         continue
     with st.container(border=True):
-        st.markdown(f"**{d.client_name}** · {d.reference}")
+        st.markdown(f"**{md(d.client_name)}** · {md(d.reference)}")
         if d.held:
-            st.info(sentence(d.held))
+            st.info(md(sentence(d.held)))
         for p in notes:
-            st.error(p)
+            st.error(md(p))
         for w in d.warnings:
-            st.warning(sentence(w))
+            st.warning(md(sentence(w)))
 
 
 @st.fragment(run_every="3s")
@@ -160,12 +161,12 @@ def worker_progress() -> None:
                 f"Push #{latest.id} {latest.status}: the worker is sending the invoices to Xero…"
             )
         elif latest.status == "failed":
-            st.error(f"Push #{latest.id} failed: {latest.error}")
+            st.error(md(f"Push #{latest.id} failed: {latest.error}"))
         else:
             res = latest.result or {}
             text = res.get("summary") or "done"
             (st.warning if res.get("stopped") or res.get("failed") else st.success)(
-                f"Push #{latest.id} finished: {text}"
+                md(f"Push #{latest.id} finished: {text}")
             )
             if st.session_state.get("eom_seen_push") != latest.id:
                 st.session_state["eom_seen_push"] = latest.id
@@ -187,7 +188,7 @@ worker_progress()
 if can_push:
     st.subheader("Push to Xero")
     ready = [d for d in drafts if d.can_approve or d.state == "approved"]
-    labels = {d.id: f"{d.client_name} · {d.reference}" for d in drafts}
+    labels = {d.id: plain(f"{d.client_name} · {d.reference}") for d in drafts}
     chosen = st.multiselect(
         "Drafts to approve and push", [d.id for d in ready], default=[d.id for d in ready],
         format_func=lambda i: labels[i], key=review.push_choice_key([d.id for d in ready]),
@@ -209,7 +210,7 @@ if can_push:
 st.subheader("Review a draft")
 pick = st.selectbox(
     "Draft", [d.id for d in drafts], key="eom_pick",
-    format_func=lambda i: next(f"{d.client_name} · {d.reference}" for d in drafts if d.id == i),
+    format_func=lambda i: next(plain(f"{d.client_name} · {d.reference}") for d in drafts if d.id == i),
 )  # fmt: skip
 draft = next(d for d in drafts if d.id == pick)
 st.caption(
@@ -222,15 +223,15 @@ if draft.xero_url:
         draft.xero_url,
     )
 for p in draft.problems:
-    st.error(sentence(p))
+    st.error(md(sentence(p)))
 for w in draft.warnings:
-    st.warning(sentence(w))
+    st.warning(md(sentence(w)))
 editable = can_push and draft.state in review.EDITABLE_STATES
 # the same choices as Billing: the organisation's active revenue accounts and sales tax rates
 accounts = billing_data.revenue_accounts(engine, draft.tenant_id or None)
 taxes = billing_data.revenue_tax_rates(engine, draft.tenant_id or None)
-account_label = {a.code: f"{a.code} · {a.name}" for a in accounts}
-tax_label = {t.tax_type: f"{t.name} ({t.effective_rate.normalize()}%)" for t in taxes}
+account_label = {a.code: plain(f"{a.code} · {a.name}") for a in accounts}
+tax_label = {t.tax_type: plain(f"{t.name} ({t.effective_rate.normalize()}%)") for t in taxes}
 account_codes = list(dict.fromkeys([*account_label, *(ln.account_code for ln in draft.lines)]))
 tax_types = list(dict.fromkeys([*tax_label, *(ln.tax_type for ln in draft.lines)]))
 lines = pd.DataFrame(
@@ -256,7 +257,7 @@ edited = st.data_editor(
         "id": None,
         "description": st.column_config.TextColumn("Description", width="large"),
         "quantity": st.column_config.NumberColumn("Qty", min_value=0, step=0.0001),
-        "unit_amount": st.column_config.TextColumn("Unit price"),
+        "unit_amount": st.column_config.TextColumn("Unit price", help=UNIT_HELP),
         "account_code": st.column_config.SelectboxColumn(
             "Account", options=account_codes, format_func=lambda c: account_label.get(c, c)
         ),
@@ -289,6 +290,7 @@ if editable:
         act(review.set_excluded, engine, actor, draft.id, True, ok=f"{draft.client_name} excluded.")
     with st.form(f"eom_add_line_{draft.id}", clear_on_submit=True):
         st.markdown("Add a one-off line")
+        st.caption(UNIT_HELP)
         f1, f2, f3, f4, f5 = st.columns([3, 1, 1, 1, 1])
         desc = f1.text_input("Description", key="eom_add_desc")
         qty = f2.text_input("Quantity", "1", key="eom_add_qty")

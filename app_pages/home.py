@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from xeroflow_core.text import md
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
 from xeroflow_core.users import pages_for
@@ -24,7 +25,7 @@ def connection_line() -> None:
     view = overview(get_engine())
     syncing = [o for o in view.organisations if o.sync_enabled]
     if view.state == "connected" and syncing:
-        names = ", ".join(o.name or o.tenant_id for o in syncing)
+        names = ", ".join(md(o.name or o.tenant_id) for o in syncing)
         st.success(f"Xero: **{view.label}**, syncing {len(syncing)} organisation(s): {names}")
     elif view.state in ("not_connected", "disconnected"):
         st.info(f"Xero: **{view.label}**. An admin connects Xero on the Connect page.")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from xeroflow_core import profitability as pf
 from xeroflow_core import reports
+from xeroflow_core.exports import csv_text
 from xeroflow_core.models.core import utc_today
 from xeroflow_core.money import fmt_money
 from xeroflow_core.profitability import charts, figures, tables
@@ -15,6 +16,7 @@ from xeroflow_core.profitability.definitions import DEFINITIONS
 from xeroflow_core.profitability.periods import default_custom_range, period_choices, trend_period
 from xeroflow_core.profitability.view import default_organisation, group_label
 from xeroflow_core.sync.status import age
+from xeroflow_core.text import md, plain, plain_table
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
 from xeroflow_core.ui.xero_links import OPEN, links, open_column
@@ -44,7 +46,7 @@ if state.get("pf_org_default") not in orgs:
     try:
         opening = pf.profitability(engine, actor, months[i], tuple(orgs), today)
     except PermissionDenied as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         st.stop()
     state["pf_org_default"] = default_organisation(orgs, opening.revenue_by_tenant())
 org_options = [ALL, *orgs]
@@ -52,7 +54,7 @@ org_choice = f1.selectbox(
     "Organisation",
     org_options,
     index=org_options.index(state["pf_org_default"]),
-    format_func=lambda t: "All organisations" if t == ALL else orgs[t].name,
+    format_func=lambda t: "All organisations" if t == ALL else plain(orgs[t].name),
     key="pf_org",
 )
 kind = f2.radio(
@@ -70,7 +72,7 @@ if kind == "Custom range":
     try:
         period = pf.custom(picked[0], picked[1])
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         st.stop()
 else:
     core_kind = {"Month": "month", "Quarter": "quarter", "Financial year": "financial_year"}[kind]
@@ -78,7 +80,7 @@ else:
     label, fmt = kind, (lambda p: p.label)
     if core_kind == "financial_year":
         label = (f"Financial year (ends {ref_org.fy_end_day} "
-                 f"{date(2000, ref_org.fy_end_month, 1):%B}, {ref_org.name})")  # fmt: skip
+                 f"{date(2000, ref_org.fy_end_month, 1):%B}, {md(ref_org.name)})")  # fmt: skip
         fmt = lambda p: f"{p.label} ({p.start:%d %b %Y} – {p.end:%d %b %Y})"  # noqa: E731
     key = {"month": "pf_month", "quarter": "pf_quarter", "financial_year": "pf_fy"}[core_kind]
     period = f3.selectbox(label, choices, index=index, format_func=fmt, key=key)
@@ -87,14 +89,16 @@ tenants = tuple(orgs) if org_choice == ALL else (org_choice,)
 try:
     view = pf.profitability(engine, actor, period, tenants, today)
 except PermissionDenied as exc:
-    st.error(str(exc))
+    st.error(md(exc))
     st.stop()
 
 # --- freshness ----------------------------------------------------------------------------------
 synced = pf.last_sync(engine, tenants)
 st.caption(
     "Data as of the last sync: "
-    + " · ".join(f"{orgs[t].name}: {age(w) if w else 'never synced'}" for t, w in synced.items())
+    + " · ".join(
+        f"{md(orgs[t].name)}: {age(w) if w else 'never synced'}" for t, w in synced.items()
+    )
     + f" · {view.period.start:%d %b %Y} – {view.period.end:%d %b %Y}"
     + (
         f" · {view.comparison_note}"
@@ -116,12 +120,12 @@ if len(currencies) > 1:
     currency = st.radio(
         "Base-currency group (organisations in different currencies are never added together)",
         currencies,
-        format_func=lambda c: group_label(c, orgs, tenants),
+        format_func=lambda c: md(group_label(c, orgs, tenants)),
         horizontal=True,
         key="pf_currency",
     )
 if org_choice == ALL:
-    st.subheader(f"Figures for {group_label(currency, orgs, tenants)} (in {currency})")
+    st.subheader(f"Figures for {md(group_label(currency, orgs, tenants))} (in {currency})")
 cur_tenants = tuple(t for t in tenants if orgs[t].base_currency == currency)
 table = view.table[view.table["currency"] == currency]
 
@@ -171,7 +175,7 @@ if names:
         "Clients",
         list(names),
         default=list(names)[:5],
-        format_func=lambda c: names.get(c, str(c)),
+        format_func=lambda c: plain(names.get(c, str(c))),
         key=f"pf_trend_{currency}",
     )
 else:
@@ -195,13 +199,13 @@ if trend_ids:
 st.subheader("All clients")
 shown = tables.clients_frame(table)
 st.dataframe(
-    tables.clients_display(shown),
+    plain_table(tables.clients_display(shown)),
     hide_index=True,
     width="stretch",
     height=min(38 + 35 * len(shown), 500),
     column_config={c: st.column_config.TextColumn(c) for c in tables.MONEY_COLUMNS},
 )
-csv = shown.assign(Currency=currency).to_csv(index=False)
+csv = csv_text(shown.assign(Currency=currency))
 st.download_button(
     "Download CSV",
     csv,
@@ -219,7 +223,7 @@ if state.get("pf_client") not in labels:
 choice = st.selectbox(
     "Client (or click a bar above)",
     ["", *keys],
-    format_func=lambda k: "Choose a client…" if k == "" else labels[k],
+    format_func=lambda k: "Choose a client…" if k == "" else plain(labels[k]),
     key="pf_client",
 )
 if choice:
@@ -249,14 +253,14 @@ if choice:
                   zip(lines["tenant_id"], lines["doc_type"], lines["document_id"], strict=True)]}
     )  # fmt: skip
     st.dataframe(
-        shown,
+        plain_table(shown),
         hide_index=True,
         width="stretch",
         column_config={"Amount": st.column_config.NumberColumn(format="%.2f"), **open_column()},
     )
     st.download_button(
         "Download these lines (CSV)",
-        detail.to_csv(index=False),
+        csv_text(detail),
         file_name=f"profitability-lines-{choice}-{period.start}-{period.end}.csv",
         mime="text/csv",
         key="pf_lines_csv",
@@ -273,7 +277,7 @@ for item in pf.reconciliation(engine, actor, period, cur_tenants, view=view):
     org = orgs[tid]
     with st.container(border=True):
         h1, h2 = st.columns([4, 1])
-        h1.markdown(f"**{org.name}**")
+        h1.markdown(f"**{md(org.name)}**")
         if h2.button("Refresh Xero's P&L", key=f"pf_refresh_{tid}"):
             try:
                 rid = reports.request_report(engine, actor, tid, period.start, period.end)
@@ -298,9 +302,11 @@ for item in pf.reconciliation(engine, actor, period, cur_tenants, view=view):
                 f"{fmt_money(rec.our_costs, currency)} vs Xero {fmt_money(rec.xero_costs, currency)}."
             )
         if stored is not None and len(rec.rows):
-            st.dataframe(tables.reconciliation_frame(rec.rows), hide_index=True, width="stretch")
+            st.dataframe(
+                plain_table(tables.reconciliation_frame(rec.rows)), hide_index=True, width="stretch"
+            )
         if len(rec.explanations):
             st.markdown("**Documents that explain the difference**")
-            st.dataframe(rec.explanations, hide_index=True, width="stretch")
+            st.dataframe(plain_table(rec.explanations), hide_index=True, width="stretch")
         for note in rec.notes:
-            st.caption(note)
+            st.caption(md(note))

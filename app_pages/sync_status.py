@@ -10,6 +10,7 @@ import streamlit as st
 
 from xeroflow_core.sync import status as sync_status
 from xeroflow_core.sync.requests import recent_requests, request_sync
+from xeroflow_core.text import md, plain_table
 from xeroflow_core.ui.guard import allowed, require_page
 from xeroflow_core.ui.resources import get_engine, settings
 from xeroflow_core.users import PermissionDenied
@@ -54,14 +55,14 @@ def panel() -> None:
         st.rerun()  # a run started or ended: redraw all, refreshing only while one is going
     flash = st.session_state.pop("sync_flash", None)
     if flash:
-        (st.error if flash.startswith("Refused") else st.success)(flash)
+        (st.error if flash.startswith("Refused") else st.success)(md(flash))
     if not orgs:
         st.info("No Xero organisation is connected yet. An admin connects one on the Connect page.")
         return
     for org in orgs:
-        st.subheader(org.name)
+        st.subheader(md(org.name))
         if org.connection != "connected":
-            st.warning(f"Connection: {org.connection}. {org.connection_reason}")
+            st.warning(md(f"Connection: {org.connection}. {org.connection_reason}"))
         if org.running is not None:
             p = org.running.progress or {}
             page, pages = p.get("page"), p.get("pages")
@@ -92,30 +93,34 @@ def panel() -> None:
                 f"after {when(budget.retry_at)}."
             )
         st.dataframe(
-            [
-                {
-                    "Resource": sync_status.resource_label(r.resource),
-                    "Status": sync_status.status_label(r.status),
-                    "Last success": when(r.last_success_at),
-                    "Age": sync_status.age(r.last_success_at),
-                    "Rows": r.rows,
-                    "Cursor (Xero UpdatedDateUTC)": when(r.cursor),
-                    "Last error": r.error,
-                    "What to do": r.what_to_do,
-                }
-                for r in org.resources
-            ],
+            plain_table(
+                [
+                    {
+                        "Resource": sync_status.resource_label(r.resource),
+                        "Status": sync_status.status_label(r.status),
+                        "Last success": when(r.last_success_at),
+                        "Age": sync_status.age(r.last_success_at),
+                        "Rows": r.rows,
+                        "Cursor (Xero UpdatedDateUTC)": when(r.cursor),
+                        "Last error": r.error,
+                        "What to do": r.what_to_do,
+                    }
+                    for r in org.resources
+                ]
+            ),
             hide_index=True,
             width="stretch",
         )
         for r in org.resources:
             if r.status == "error":
                 st.error(
-                    f"**{sync_status.resource_label(r.resource)}**: {r.error}\n\n**What to do:** {r.what_to_do}"
+                    f"**{sync_status.resource_label(r.resource)}**: {md(r.error)}\n\n"
+                    f"**What to do:** {md(r.what_to_do)}"
                 )
             elif r.status == "unavailable":
                 st.info(
-                    f"**{sync_status.resource_label(r.resource)}** unavailable: {r.error}\n\n{r.what_to_do}"
+                    f"**{sync_status.resource_label(r.resource)}** unavailable: {md(r.error)}\n\n"
+                    f"{md(r.what_to_do)}"
                 )
         if admin:
             b1, b2, _ = st.columns([1, 1, 4])
@@ -137,21 +142,23 @@ def panel() -> None:
             )
         with st.expander("Run history", expanded=False):
             st.dataframe(
-                [
-                    {
-                        "Run": r.id,
-                        "Trigger": r.trigger + (" (full)" if r.full else ""),
-                        "Status": r.status,
-                        "Started": when(r.started_at),
-                        "Seconds": round((r.finished_at - r.started_at).total_seconds(), 1)
-                        if r.finished_at
-                        else None,
-                        "Calls": r.calls,
-                        "Rows": r.rows,
-                        "Error": r.error,
-                    }
-                    for r in org.history
-                ],
+                plain_table(
+                    [
+                        {
+                            "Run": r.id,
+                            "Trigger": r.trigger + (" (full)" if r.full else ""),
+                            "Status": r.status,
+                            "Started": when(r.started_at),
+                            "Seconds": round((r.finished_at - r.started_at).total_seconds(), 1)
+                            if r.finished_at
+                            else None,
+                            "Calls": r.calls,
+                            "Rows": r.rows,
+                            "Error": r.error,
+                        }
+                        for r in org.history
+                    ]
+                ),
                 hide_index=True,
                 width="stretch",
             )
@@ -161,7 +168,7 @@ def panel() -> None:
     if waiting:
         st.caption(
             "Waiting for the worker: "
-            + ", ".join(f"#{r.id} ({r.status}, asked by {r.requested_by})" for r in waiting)
+            + ", ".join(f"#{r.id} ({r.status}, asked by {md(r.requested_by)})" for r in waiting)
         )
 
 

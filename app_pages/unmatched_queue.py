@@ -1,6 +1,5 @@
 """Unmatched Queue: Xero customers with sales invoices but no client yet. Staff and admin only."""
 
-import pandas as pd
 import streamlit as st
 
 from xeroflow_core.client_financials import contact_documents
@@ -15,7 +14,8 @@ from xeroflow_core.matching import (
 )
 from xeroflow_core.money import fmt_money
 from xeroflow_core.suggestions import suggestions
-from xeroflow_core.ui.actions import act, action_round, show_flash, undo_action
+from xeroflow_core.text import md, plain, plain_table
+from xeroflow_core.ui.actions import act, action_round, run_action, show_flash, undo_action
 from xeroflow_core.ui.guard import require_page
 from xeroflow_core.ui.resources import get_engine
 from xeroflow_core.ui.xero_links import OPEN, links, open_column
@@ -47,19 +47,22 @@ with queue_tab:
     order = f1.radio("Order", ["Newest first", "Largest total"], horizontal=True, key="uq_order")
     orgs = dict(queue_organisations(engine))
     tenant = f2.selectbox(
-        "Organisation", [None, *orgs], format_func=lambda t: orgs.get(t, "All organisations"),
+        "Organisation", [None, *orgs],
+        format_func=lambda t: plain(orgs[t]) if t in orgs else "All organisations",
         key="uq_org",
     )  # fmt: skip
     search = f3.text_input("Search contacts", key="uq_search", placeholder="name or email")
-    rows = unmatched_queue(
-        engine, order="total" if order == "Largest total" else "newest", tenant_id=tenant,
-        search=search,
+    rows, refused = run_action(
+        unmatched_queue, engine, order="total" if order == "Largest total" else "newest",
+        tenant_id=tenant, search=search,
     )  # fmt: skip
 
-    if not rows:
+    if refused:
+        st.error(md(refused))
+    elif not rows:
         st.success("Nothing waits in the queue: every counted invoice belongs to a client.")
     else:
-        table = pd.DataFrame(
+        table = plain_table(
             {
                 "Contact": [r.name for r in rows],
                 "Organisation": [r.organisation for r in rows],
@@ -83,7 +86,7 @@ with queue_tab:
         picked = st.multiselect(
             "Contacts to resolve",
             list(by_key),
-            format_func=lambda k: (
+            format_func=lambda k: plain(
                 f"{by_key[k].name} · {by_key[k].organisation} "
                 f"({by_key[k].invoice_count} inv, {fmt_money(by_key[k].total)})"
             ),
@@ -99,7 +102,7 @@ with queue_tab:
                     st.markdown("**Suggestions**")
                     for sg in sugg:
                         s1, s2 = st.columns([5, 1])
-                        s1.markdown(f"**{sg.name}** · {sg.score:.0%} · {sg.reason}")
+                        s1.markdown(f"**{md(sg.name)}** · {sg.score:.0%} · {md(sg.reason)}")
                         if s2.button("Link", key=f"sugg_{rnd}_{sg.client_id}"):
                             act(
                                 SCOPE, link_contacts, engine, actor, sg.client_id, picked,
@@ -108,7 +111,7 @@ with queue_tab:
                 if st.toggle("Show invoices", key=f"uq_show_{rnd}"):
                     docs = contact_documents(engine, *first.key)
                     st.dataframe(
-                        pd.DataFrame(
+                        plain_table(
                             {
                                 "Kind": [d.kind.replace("_", " ") for d in docs],
                                 "Number": [d.number for d in docs],
@@ -131,7 +134,7 @@ with queue_tab:
             with link_col:
                 st.markdown(f"**Link {noun} to a client**")
                 choices = client_choices(engine)
-                names = dict(choices)
+                names = {cid: plain(name) for cid, name in choices}
                 target = st.selectbox(
                     "Client",
                     [cid for cid, _ in choices],
@@ -175,7 +178,7 @@ with ignored_tab:
         st.info("No ignored contacts.")
     else:
         st.dataframe(
-            pd.DataFrame(
+            plain_table(
                 {
                     "Contact": [r.name for r in ignored],
                     "Organisation": [r.organisation for r in ignored],
@@ -191,7 +194,7 @@ with ignored_tab:
         back = st.multiselect(
             "Contacts to bring back",
             list(ign_by_key),
-            format_func=lambda k: f"{ign_by_key[k].name} · {ign_by_key[k].organisation}",
+            format_func=lambda k: plain(f"{ign_by_key[k].name} · {ign_by_key[k].organisation}"),
             key=f"uq_back_{rnd}",
         )
         if st.button("Return to queue", key=f"uq_unignore_{rnd}", disabled=not back):
@@ -206,6 +209,6 @@ with history_tab:
     )
     for change, username, when, what in undoable(engine, 15):
         h1, h2 = st.columns([5, 1])
-        h1.markdown(f"`{when}` **{username}** · {what}")
+        h1.markdown(f"`{when}` **{md(username)}** · {md(what)}")
         if h2.button("Undo", key=f"undo_{change.audit_id}"):
             undo_action(SCOPE, undo_change, change.audit_id)

@@ -35,15 +35,23 @@ def _engine():  # noqa: ANN202
 
 
 def setup_main(argv: list[str]) -> int:
-    """Migrate the database and, outside production, create the demo users if none exist."""
+    """Migrate the database and, outside production, create the demo users if none exist; in
+    production, refuse while a user still has the demo password."""
     from xeroflow_core.settings import get_settings
-    from xeroflow_core.users import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
+    from xeroflow_core.users import (
+        DEMO_PASSWORD,
+        DEMO_USERS,
+        ensure_demo_users,
+        refuse_demo_passwords,
+    )
 
     argparse.ArgumentParser(prog="xeroflow_core setup").parse_args(argv)
     settings = get_settings()
     engine = _engine()
     print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
-    if not settings.production:
+    if settings.production:
+        refuse_demo_passwords(engine)
+    else:
         created = ensure_demo_users(engine)
         print("Demo users created." if created else "Users exist already; none created.")
         print(f"Demo logins (password for each: {DEMO_PASSWORD}):")
@@ -89,7 +97,8 @@ def users_main(argv: list[str]) -> int:
         elif args.cmd == "list":
             for u in users.list_users(engine):
                 state = "disabled" if u.disabled else "active"
-                print(f"{u.username:<20} {u.role:<8} {state:<8} {u.name}")
+                demo = "DEMO PASSWORD" if users.has_demo_password(u) else ""
+                print(f"{u.username:<20} {u.role:<8} {state:<8} {demo:<13} {u.name}".rstrip())
         elif args.cmd == "set-role":
             users.set_role(engine, args.username, args.role, actor=actor)
             print(f"{args.username} is now {args.role}.")

@@ -35,6 +35,7 @@ from xeroflow_core.models.core import utc_today
 from xeroflow_core.money import to_base
 from xeroflow_core.profitability.query import POSTED as COST_STATUSES
 from xeroflow_core.profitability.query import receipt_is_posted
+from xeroflow_core.text import search_term
 
 ZERO = Decimal("0")
 NOT_COUNTED = ("DELETED", "VOIDED")
@@ -102,15 +103,16 @@ def client_list(
 ) -> list[ClientRow]:
     """Clients by name with linked contacts, invoice count, outstanding and overdue (SQL sums).
 
-    `search` matches the client's name or the name of any linked contact, case-insensitively;
-    `status` is "active", "archived" or None for both."""
+    `search` matches the client's name or the name of any linked contact, case-insensitively and
+    literally (`%` and `_` are characters, not wildcards); `status` is "active", "archived" or
+    None for both. A search longer than text.MAX_SEARCH_CHARS is refused (ValueError)."""
     today = today or utc_today()
     link = ClientContactLink
     with session_scope(engine) as s:
         q = select(Client).order_by(func.lower(Client.name))
         if status:
             q = q.where(Client.status == status)
-        term = search.strip().lower()
+        term = search_term(search).lower()
         if term:
             via_contact = (
                 select(link.client_id)
@@ -120,9 +122,14 @@ def client_list(
                         Contact.tenant_id == link.tenant_id, Contact.contact_id == link.contact_id
                     ),
                 )
-                .where(func.lower(Contact.name).contains(term))
+                .where(func.lower(Contact.name).contains(term, autoescape=True))
             )
-            q = q.where(or_(func.lower(Client.name).contains(term), Client.id.in_(via_contact)))
+            q = q.where(
+                or_(
+                    func.lower(Client.name).contains(term, autoescape=True),
+                    Client.id.in_(via_contact),
+                )
+            )
         rows = {c.id: ClientRow(c.id, c.name, c.status, c.notes) for c in s.exec(q)}
         if not rows:
             return []

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from xeroflow_core.client_journal import (  # noqa: F401 - undo is part of this API
     MAPPINGS,
@@ -38,6 +38,7 @@ from xeroflow_core.models import (
     Contact,
     utcnow,
 )
+from xeroflow_core.text import comparable, plain
 from xeroflow_core.users import SYSTEM, Actor, require
 
 ContactKey = tuple[str, str]  # (tenant_id, contact_id)
@@ -49,7 +50,8 @@ MAX_NAME = 255
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
+    """A client name is one line of visible characters (text.plain)."""
+    name = plain(name)
     if not name:
         raise ValueError("A client needs a name.")
     if len(name) > MAX_NAME:
@@ -58,9 +60,12 @@ def _clean_name(name: str) -> str:
 
 
 def _check_unique_name(s: Session, name: str, except_id: int | None = None) -> None:
-    q = select(Client).where(func.lower(Client.name) == name.lower())
-    for other in s.exec(q):
-        if other.id != except_id:
+    """Refuse a name that reads the same as another client's: compared after NFKC, without
+    invisible characters and case (text.comparable), so "Ａcme" or "Acme" with a zero-width
+    space cannot sit beside "Acme". A firm's client list is small enough to compare in Python."""
+    key = comparable(name)
+    for other in s.exec(select(Client)):
+        if other.id != except_id and comparable(other.name) == key:
             hint = " (archived: restore it instead)" if other.status == "archived" else ""
             raise ValueError(f"A client named {other.name!r} exists already{hint}.")
 

@@ -3,11 +3,18 @@
 One engine per process (the UI caches it in xeroflow_core.ui.resources), a Session per unit of
 work, never a shared Session. SQLite gets WAL, a busy timeout and foreign keys on every
 connection, so the worker and the Streamlit server can share one file safely.
+
+A SQLite file deleted (or replaced) under a running process would go unnoticed: open
+connections keep writing to the deleted file and new ones create an empty database. So each
+connection taken from the pool first checks that the file is still the one the engine opened,
+and raises DatabaseFileGone with what to do.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,16 +29,67 @@ ROOT = Path(__file__).resolve().parent.parent
 _migrate_lock = threading.Lock()
 
 
+class DatabaseFileGone(RuntimeError):
+    """The SQLite file this process opened was deleted or replaced while it ran."""
+
+
+class _FileWatch:
+    """The SQLite file an engine opened, held open from its first connection (so its inode
+    cannot be reused by a new file at the same path) and compared with the path on every
+    checkout from the pool."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def on_connect(self, _dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objects
+        if self.fd is None:
+            self.fd = os.open(self.path, os.O_RDONLY)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def on_checkout(self, _dbapi_conn, _record, _proxy) -> None:  # noqa: ANN001
+        if self.fd is None:
+            return
+        held = os.fstat(self.fd)
+        try:
+            now = os.stat(self.path)
+        except FileNotFoundError:
+            now = None
+        if (
+            held.st_nlink == 0
+            or now is None
+            or (now.st_dev, now.st_ino)
+            != (
+                held.st_dev,
+                held.st_ino,
+            )
+        ):
+            raise DatabaseFileGone(
+                f"The database file {self.path} was deleted or replaced while XeroFlow was "
+                "running. Stop XeroFlow and start it again (make run) to use a new database, "
+                "or put the file back from a backup first."
+            )
+
+
 def make_engine(url: str, **kwargs: object) -> Engine:
     """Create an engine for `url`; SQLite connections get WAL, busy_timeout and foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
-        if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if db and db != ":memory:" and not db.startswith("file:"):
+            path = Path(db).resolve()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            watch = _FileWatch(path)
+            event.listen(engine, "connect", watch.on_connect)
+            event.listen(engine, "checkout", watch.on_checkout)
+            weakref.finalize(engine, watch.close)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

@@ -81,6 +81,7 @@ from xeroflow_core.suggestions import (  # noqa: F401 - re-exported
     name_similarity,
     suggestions,
 )
+from xeroflow_core.text import search_term
 
 ZERO = Decimal("0")
 NOT_COUNTED = ("DELETED", "VOIDED")
@@ -184,7 +185,7 @@ def unmatched_queue(
     contains it, case-insensitively (the queue is one row per contact, so this filters few rows)."""
     with session_scope(engine) as s:
         rows = _unlinked_rows(s, ignored=False, tenant_id=tenant_id)
-    needle = search.strip().lower()
+    needle = search_term(search).lower()
     if needle:
         rows = [r for r in rows if needle in r.name.lower() or needle in (r.email or "").lower()]
     return _sorted(rows, order)
@@ -269,8 +270,9 @@ def client_choices(
         q = select(Client.id, Client.name).order_by(func.lower(Client.name))
         if status:
             q = q.where(Client.status == status)
-        if search.strip():
-            q = q.where(func.lower(Client.name).contains(search.strip().lower()))
+        term = search_term(search).lower()
+        if term:
+            q = q.where(func.lower(Client.name).contains(term, autoescape=True))
         return [(i, n) for i, n in s.exec(q)]
 
 

@@ -43,6 +43,9 @@ BROAD_SCOPES = (
 )
 
 
+ENVIRONMENTS = ("demo", "production")
+
+
 class SettingsError(RuntimeError):
     """The configuration cannot run: says which variable to set and why."""
 
@@ -55,12 +58,14 @@ def _secrets() -> dict[str, object]:
 
 
 def _get(name: str, secrets: dict[str, object], default: str | None = None) -> str | None:
-    """Environment first, then secrets.toml (top-level key, same name, any case)."""
+    """Environment first, then secrets.toml (top-level key, same name, any case), stripped of
+    surrounding spaces: "production " is production, and a key with a stray space is the same
+    key for the production check as for its use."""
     if name in os.environ:
-        return os.environ[name]
+        return os.environ[name].strip()
     for key in (name, name.lower()):
         if key in secrets and not isinstance(secrets[key], dict):
-            return str(secrets[key])
+            return str(secrets[key]).strip()
     return default
 
 
@@ -158,6 +163,11 @@ def load_settings() -> Settings:
     """Read the environment (and .streamlit/secrets.toml) into a fresh Settings."""
     s = _secrets()
     env = (_get("XEROFLOW_ENV", s, "demo") or "demo").lower()
+    if env not in ENVIRONMENTS:
+        raise SettingsError(
+            f"XEROFLOW_ENV must be {' or '.join(ENVIRONMENTS)} (got {env!r}): an unknown value "
+            "would silently run in demo mode"
+        )
     client_id = _get("XERO_CLIENT_ID", s) or DEMO_CLIENT_ID
     demo = client_id == DEMO_CLIENT_ID
     sandbox_url = (_get("XEROFLOW_SANDBOX_URL", s, "http://127.0.0.1:8765") or "").rstrip("/")

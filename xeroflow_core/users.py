@@ -7,6 +7,7 @@ calls `require(actor, permission)` on the server.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import bcrypt
@@ -15,6 +16,7 @@ from sqlmodel import select
 
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import User
+from xeroflow_core.settings import SettingsError
 
 ROLES = ("partner", "staff", "admin")
 
@@ -80,7 +82,7 @@ class Actor:
     role: str
 
 
-SYSTEM = Actor("system", "admin")  # the worker and the CLI act as the system
+SYSTEM = Actor("system", "admin")  # the worker and the CLI act with the system's authority
 
 
 def can(role: str | None, permission: str) -> bool:
@@ -108,8 +110,78 @@ DEMO_USERS = (
 )
 
 
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_BYTES = 72  # bcrypt's limit: sign-in refuses longer passwords rather than cut them
+# The most common passwords of public breach lists (lower-cased), and ours. A password is
+# also refused when it is one of these with digits or symbols added at the end ("Password2024!").
+COMMON_PASSWORDS = frozenset(
+    (
+        "123456", "12345678", "123456789", "1234567890", "0987654321", "0000000000",
+        "1111111111", "password", "qwerty", "qwertyuiop", "qwertz", "azerty", "abc", "abcdef",
+        "abcdefghij", "1q2w3e4r", "1q2w3e4r5t", "1qaz2wsx", "zaq12wsx", "iloveyou", "admin",
+        "administrator", "welcome", "letmein", "monkey", "dragon", "football", "baseball",
+        "sunshine", "princess", "trustno", "superman", "starwars", "whatever", "changeme",
+        "secret", "default", "guest", "login", "master", "hello", "passw0rd", "p@ssw0rd",
+        "xeroflow", "xero", "xeroflow-demo", DEMO_PASSWORD,
+    )
+)  # fmt: skip
+
+
+def check_password_strength(password: str, username: str = "") -> None:
+    """Refuse a password a guesser would try early: blank, shorter than MIN_PASSWORD_LENGTH,
+    one repeated character, a common password (digits or symbols added at the end change
+    nothing), or the user name (repeated, with digits and symbols). Raises ValueError with the
+    reason."""
+    if not password or not password.strip():
+        raise ValueError("a password cannot be blank")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise ValueError(
+            f"a password has at most {MAX_PASSWORD_BYTES} bytes (bcrypt reads no more)"
+        )
+    lowered = password.lower()
+    base = re.sub(r"[\d\W_]+$", "", lowered)
+    if lowered in COMMON_PASSWORDS or base in COMMON_PASSWORDS:
+        raise ValueError("that password is one of the most common ones: choose another")
+    if len(set(password)) == 1:
+        raise ValueError("a password is more than one character repeated")
+    letters = re.sub(r"[\W\d_]+", "", lowered)
+    name = re.sub(r"[\W\d_]+", "", username.lower())
+    if name and letters and not letters.replace(name, ""):
+        raise ValueError("a password cannot be the user name")
+
+
 def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
+
+
+def has_demo_password(user: User) -> bool:
+    """Whether the user still signs in with the public demo password (bcrypt check)."""
+    try:
+        return bcrypt.checkpw(DEMO_PASSWORD.encode(), user.password_hash.encode())
+    except ValueError:  # not a bcrypt hash: cannot be the demo password
+        return False
+
+
+def demo_password_users(engine: Engine) -> list[str]:
+    """Enabled users whose password is the demo password (production must have none)."""
+    return [u.username for u in list_users(engine) if not u.disabled and has_demo_password(u)]
+
+
+def refuse_demo_passwords(engine: Engine) -> None:
+    """In production, refuse to run while an enabled user has the public demo password (a
+    database set up in demo mode and then run with XEROFLOW_ENV=production). Raises
+    SettingsError saying which users and what to do."""
+    names = demo_password_users(engine)
+    if names:
+        listed = ", ".join(names)
+        raise SettingsError(
+            f"XEROFLOW_ENV=production refuses to start: user(s) {listed} still have the public "
+            f"demo password. Disable them (python -m xeroflow_core users disable {names[0]}) "
+            "after adding your own admin (python -m xeroflow_core users add <name> --role admin); "
+            "`users list` marks them."
+        )
 
 
 def _validate(username: str, role: str) -> str:
@@ -136,10 +208,10 @@ def add_user(
     email: str = "",
     actor: Actor = SYSTEM,
 ) -> User:
-    """Create a user (bcrypt hash only); audited."""
+    """Create a user (bcrypt hash only); needs manage_users; audited."""
+    require(actor, "manage_users")
     username = _validate(username, role)
-    if len(password) < 8:
-        raise ValueError("a password has at least 8 characters")
+    check_password_strength(password, username)
     with session_scope(engine) as s:
         if s.exec(select(User).where(User.username == username)).first():
             raise ValueError(f"user {username!r} exists already")
@@ -158,7 +230,9 @@ def add_user(
 
 
 def set_role(engine: Engine, username: str, role: str, actor: Actor = SYSTEM) -> None:
-    """Change a user's role; it takes effect on the user's next click (the guard re-reads it)."""
+    """Change a user's role; it takes effect on the user's next click (the guard re-reads it).
+    Needs manage_users; audited."""
+    require(actor, "manage_users")
     username = _validate(username, role)
     with session_scope(engine) as s:
         user = s.exec(select(User).where(User.username == username)).one()
@@ -169,7 +243,8 @@ def set_role(engine: Engine, username: str, role: str, actor: Actor = SYSTEM) ->
 def set_disabled(
     engine: Engine, username: str, disabled: bool = True, actor: Actor = SYSTEM
 ) -> None:
-    """Stop (or allow again) a user from signing in; audited."""
+    """Stop (or allow again) a user from signing in; needs manage_users; audited."""
+    require(actor, "manage_users")
     with session_scope(engine) as s:
         user = s.exec(select(User).where(User.username == username.lower())).one()
         user.disabled = disabled

@@ -73,3 +73,72 @@ def test_run_script_starts_everything_and_ctrl_c_stops_it(tmp_path) -> None:
         log = (tmp_path / f"out{attempt}.log").read_text()
         assert f"http://localhost:{port}" in log and "xeroflow-demo" in log
         assert ("Demo users created." if attempt == 0 else "none created") in log
+
+
+def _wait_for(path, text: str, proc: subprocess.Popen, seconds: float = 90) -> str:
+    deadline = time.monotonic() + seconds  # a bound for a busy machine, not a measurement
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "run.sh exited early"
+        content = path.read_text()
+        if text in content:
+            return content
+        time.sleep(0.3)
+    raise AssertionError(f"{text!r} never appeared in {path}")
+
+
+def test_run_is_loopback_only_one_per_folder_and_restarts_a_dead_worker(tmp_path) -> None:
+    port, sandbox_port = free_port(), free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("XEROFLOW_", "XERO_"))},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "XEROFLOW_RUN_DIR": str(tmp_path),
+        "PORT": str(port),
+        "SANDBOX_PORT": str(sandbox_port),
+        "BIN": str(ROOT / ".venv" / "bin"),
+    }
+    out_path = tmp_path / "first.log"
+    proc = subprocess.Popen(
+        ["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=out_path.open("w"),
+        stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        _wait_ok(f"http://127.0.0.1:{port}/_stcore/health", proc)
+        _wait_ok(f"http://127.0.0.1:{sandbox_port}/.well-known/openid-configuration", proc)
+        # 1. both listen on the loopback interface only
+        listening = {
+            (c.laddr.ip, c.laddr.port)
+            for p in psutil.Process(proc.pid).children(recursive=True)
+            for c in p.net_connections(kind="tcp")
+            if c.status == psutil.CONN_LISTEN
+        }
+        ours = {(ip, p) for ip, p in listening if p in (port, sandbox_port)}
+        assert {p for _, p in ours} == {port, sandbox_port}
+        assert {ip for ip, _ in ours} == {"127.0.0.1"}
+
+        # 2. a second run in the same folder refuses before touching the first one's files
+        worker_log = (tmp_path / "worker.log").read_text()
+        sandbox_log = (tmp_path / "sandbox.log").read_text()
+        second = subprocess.run(
+            ["bash", "scripts/run.sh"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+            env={**env, "PORT": str(free_port()), "SANDBOX_PORT": str(free_port())},
+        )  # fmt: skip
+        assert second.returncode == 1
+        assert "already running from this folder" in second.stderr
+        assert (tmp_path / "worker.log").read_text().startswith(worker_log)
+        assert (tmp_path / "sandbox.log").read_text().startswith(sandbox_log)
+        assert (tmp_path / "run.pid").read_text().strip() == str(proc.pid)
+
+        # 3. a worker that dies is reported and started again; the app stays up
+        first = re.search(r"Worker started \(pid (\d+)\)", out_path.read_text())
+        assert first
+        psutil.Process(int(first.group(1))).kill()
+        text = _wait_for(out_path, "Worker restarted (pid", proc)
+        assert "The worker stopped (exit code" in text and "restarting it (1 of 3)" in text
+        again = int(re.search(r"Worker restarted \(pid (\d+)\)", text).group(1))
+        assert psutil.Process(again).is_running()
+        assert _wait_ok(f"http://127.0.0.1:{port}/_stcore/health", proc).text == "ok"
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(30)
+    assert not (tmp_path / "run.pid").exists()  # the lock goes with the run
+    assert "XeroFlow stopped." in out_path.read_text()

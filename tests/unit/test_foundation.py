@@ -178,7 +178,7 @@ def test_user_management(engine) -> None:
         add_user(engine, "jo.bloggs", "long-enough-pw", "staff")
     with pytest.raises(ValueError, match="role"):
         add_user(engine, "kim", "long-enough-pw", "owner")
-    with pytest.raises(ValueError, match="8 characters"):
+    with pytest.raises(ValueError, match="at least 10 characters"):
         add_user(engine, "kim", "short", "staff")
     set_role(engine, "jo.bloggs", "partner")
     set_disabled(engine, "jo.bloggs")

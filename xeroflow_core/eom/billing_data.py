@@ -23,9 +23,13 @@ from xeroflow_core.eom.billing import (
     REVENUE_ACCOUNT_TYPES,
     TERMS_TYPES,
     BillingRuleError,
+    check_line_amount,
+    markup,
     parse_month,
+    quantity,
     render,
     to_amount,
+    unit_amount,
 )
 from xeroflow_core.models import Account, Client, ClientContactLink, Contact, TaxRate, utcnow
 from xeroflow_core.models.eom import BillingItem, BillingProfile
@@ -146,10 +150,7 @@ def _check_profile(values: dict) -> dict:
             )
         clean["reference_pattern"] = pattern
     if "rebill_markup_percent" in clean:
-        markup = to_amount(clean["rebill_markup_percent"] or 0, "markup")
-        if markup < 0:
-            raise BillingRuleError("a markup cannot be negative")
-        clean["rebill_markup_percent"] = markup
+        clean["rebill_markup_percent"] = markup(clean["rebill_markup_percent"] or 0)
     if "rebill_description" in clean:
         render(clean["rebill_description"], "Client", date(2026, 1, 1), description="x")
     return clean
@@ -187,11 +188,15 @@ def _check_item(values: dict, partial: bool = False) -> dict:
         raise BillingRuleError(f"frequency must be one of {', '.join(FREQUENCIES)}")
     if "anchor_month" in clean and not 1 <= int(clean["anchor_month"]) <= 12:
         raise BillingRuleError("the month of a quarterly or yearly fee is 1-12")
-    for f in ("quantity", "unit_amount"):
-        if f in clean:
-            clean[f] = to_amount(clean[f], f.replace("_", " "))
-    if clean.get("quantity") is not None and clean["quantity"] <= 0 and "quantity" in clean:
-        raise BillingRuleError("quantity must be more than zero")
+    if "quantity" in clean:
+        clean["quantity"] = quantity(clean["quantity"])
+    if "unit_amount" in clean:  # an edit without its description is checked on the whole item
+        label = (
+            str(clean.get("description") or "") if "description" in clean or not partial else None
+        )
+        clean["unit_amount"] = unit_amount(clean["unit_amount"], label)
+    if "quantity" in clean and "unit_amount" in clean:
+        check_line_amount(clean["quantity"], clean["unit_amount"], "the fee")
     if "description" in clean:
         render(clean["description"] or "x", "Client", date(2026, 1, 1))
     if clean.get("one_off_month") is not None:
@@ -259,6 +264,8 @@ def update_item(engine: Engine, actor: Actor, item_id: int, **values: object) ->
             _check_ledger(s, item.client_id, item.account_code, item.tax_type)
         if item.end_date and item.start_date and item.end_date < item.start_date:
             raise BillingRuleError("the end date is before the start date")
+        unit_amount(item.unit_amount, item.description)
+        check_line_amount(item.quantity, item.unit_amount, "the fee")
         s.add(item)
         audit.record(
             s, actor, "eom.billing_item_edit", f"client:{item.client_id}", item=item_id, **clean

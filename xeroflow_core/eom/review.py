@@ -18,7 +18,13 @@ from sqlmodel import Session, select
 from xeroflow_core import audit, installation
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import claims
-from xeroflow_core.eom.billing import BillingRuleError, parse_month, to_amount
+from xeroflow_core.eom.billing import (
+    BillingRuleError,
+    check_line_amount,
+    parse_month,
+    quantity,
+    unit_amount,
+)
 from xeroflow_core.eom.pricing import existing_lines, reprice
 from xeroflow_core.models import Client, Contact, Invoice, Organisation, utcnow
 from xeroflow_core.models.eom import EomDraft, EomDraftLine
@@ -156,13 +162,13 @@ def _line_values(row: dict) -> dict:
     desc = str(row.get("description") or "").strip()
     if not desc:
         raise ReviewError("every line needs a description")
-    qty = to_amount(row.get("quantity", 1), "quantity")
-    if qty <= 0:
-        raise ReviewError("quantity must be more than zero")
+    qty = quantity(row.get("quantity", 1))
+    unit = unit_amount(row.get("unit_amount", 0), desc)
+    check_line_amount(qty, unit, f"line '{desc[:40]}'")
     return {
         "description": desc[:4000],
         "quantity": qty,
-        "unit_amount": to_amount(row.get("unit_amount", 0), "unit amount"),
+        "unit_amount": unit,
         "account_code": str(row.get("account_code") or "").strip(),
         "tax_type": str(row.get("tax_type") or "").strip(),
     }

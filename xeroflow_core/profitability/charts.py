@@ -3,6 +3,11 @@
 Amounts become floats only here, for drawing; every number a person reads in a table or a CSV
 stays the exact Decimal. Each bar carries its client id in `customdata`, so a click on a bar
 maps back to a client with `selected_client`.
+
+Names come from Xero and people, and Plotly draws a little HTML in labels (`<a href>`, `<span
+style>`): axes are keyed by row id, their tick labels are `text.chart_label` (escaped,
+shortened) and the full escaped name is in `hovertext`, read by `%{hovertext}`. A name is never
+part of a hovertemplate, which would read `%{...}` in it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from xeroflow_core.profitability.figures import ROW_CLIENT, ROW_OTHER
+from xeroflow_core.text import chart_hover, chart_label
 
 # a horizontal legend under the x axis (its title included), clear of the top bar
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0}
@@ -23,6 +29,17 @@ LABELS = {"revenue": "Revenue", "direct_costs": "Direct costs", "gross_profit": 
 
 def _f(values) -> list[float | None]:  # noqa: ANN001 - Decimals (or None) for drawing only
     return [None if v is None or v is pd.NA else float(v) for v in values]
+
+
+def _named_axis(keys: list[str], names: Any) -> dict:
+    """A category axis keyed by row id (two clients whose short labels match stay two bars),
+    labelled with each name escaped and shortened."""
+    return {
+        "type": "category",
+        "tickmode": "array",
+        "tickvals": keys,
+        "ticktext": [chart_label(n) for n in names],
+    }
 
 
 def row_key(row_kind: str, client_id: Any) -> str:
@@ -40,15 +57,21 @@ def clients_bar(top: pd.DataFrame, currency: str) -> go.Figure:
     fig = go.Figure()
     for col in ("revenue", "direct_costs", "gross_profit"):
         fig.add_bar(
-            y=list(t["client"]),
+            y=keys,
             x=_f(t[col]),
             name=LABELS[col],
             orientation="h",
             marker_color=COLOURS[col],
             customdata=keys,
-            hovertemplate="%{y}<br>" + LABELS[col] + ": %{x:,.2f} " + currency + "<extra></extra>",
+            hovertext=[chart_hover(n) for n in t["client"]],
+            hovertemplate="%{hovertext}<br>"
+            + LABELS[col]
+            + ": %{x:,.2f} "
+            + currency
+            + "<extra></extra>",
         )
     fig.update_layout(
+        yaxis=_named_axis(keys, t["client"]),
         barmode="group",
         height=max(320, 26 * len(t) * 2 + 160),
         margin={"l": 10, "r": 10, "t": 20, "b": 70},
@@ -70,9 +93,10 @@ def margin_trend(monthly: pd.DataFrame, currency: str, title: str | None = None)
             x=list(rows["month"]),
             y=margins,
             mode="lines+markers",
-            name=str(client),
+            name=chart_label(client),
             connectgaps=False,
-            hovertemplate=str(client) + " %{x}: %{y:.1f}%<extra></extra>",
+            hovertext=[chart_hover(client)] * len(rows),
+            hovertemplate="%{hovertext} %{x}: %{y:.1f}%<extra></extra>",
         )
     fig.update_layout(
         height=380,
@@ -90,16 +114,18 @@ def concentration_chart(conc: pd.DataFrame, currency: str, bars: int = 30) -> go
     share of revenue over every client as a line, with the 80% mark."""
     fig = go.Figure()
     head = conc.head(bars)
+    keys = [row_key(ROW_CLIENT, c) for c in head["client_id"]]
     fig.add_bar(
-        x=list(head["client"]),
+        x=keys,
         y=_f(head["revenue"]),
         name="Revenue",
         marker_color=COLOURS["revenue"],
-        customdata=[row_key(ROW_CLIENT, c) for c in head["client_id"]],
-        hovertemplate="%{x}: %{y:,.2f} " + currency + "<extra></extra>",
+        customdata=keys,
+        hovertext=[chart_hover(n) for n in head["client"]],
+        hovertemplate="%{hovertext}: %{y:,.2f} " + currency + "<extra></extra>",
     )
     fig.add_scatter(
-        x=list(head["client"]),
+        x=keys,
         y=[float(v) * 100 for v in head["cumulative_share"]],
         name="Cumulative share %",
         yaxis="y2",
@@ -113,7 +139,7 @@ def concentration_chart(conc: pd.DataFrame, currency: str, bars: int = 30) -> go
         yaxis={"title": currency},
         yaxis2={"title": "cumulative %", "overlaying": "y", "side": "right", "range": [0, 105]},
         legend={**LEGEND_BELOW, "y": -0.45},  # under the slanted client names
-        xaxis={"tickangle": -45},
+        xaxis={**_named_axis(keys, head["client"]), "tickangle": -45},
     )
     fig.add_hline(y=80, line_dash="dot", line_color="#999", yref="y2")
     return fig

@@ -20,10 +20,11 @@ import signal
 import threading
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
-from xeroflow_core.db import make_engine, migrate
+from xeroflow_core.db import DatabaseFileGone, make_engine, migrate
 from xeroflow_core.settings import Settings, get_settings
 from xeroflow_core.sync import requests as wr
 from xeroflow_core.sync.lease import (
@@ -35,8 +36,12 @@ from xeroflow_core.sync.lease import (
     tenant_lease,
 )
 from xeroflow_core.sync.resources import FAST, SLOW
+from xeroflow_core.users import refuse_demo_passwords
 
 log = logging.getLogger("xeroflow.worker")
+# exit code when the SQLite file was deleted under the worker: `make run` stops everything
+# instead of restarting a worker that would create an empty database
+EXIT_DATABASE_GONE = 3
 _busy = threading.Lock()  # one request at a time per process keeps the in-process governor exact
 
 
@@ -156,11 +161,22 @@ def main(argv: list[str]) -> int:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     engine = make_engine(settings.database_url)
     migrate(engine)
+    if settings.production:
+        refuse_demo_passwords(engine)
     if args.once:
         n = process_pending(engine, settings)
         print(f"ran {n} request(s)")
         return 0
     scheduler = build_scheduler(engine, settings, args.poll_seconds)
+    gone: list[BaseException] = []
+
+    def stop_if_database_gone(event: JobExecutionEvent) -> None:
+        if isinstance(event.exception, DatabaseFileGone) and not gone:
+            gone.append(event.exception)
+            log.error("stopping: %s", event.exception)
+            scheduler.shutdown(wait=False)
+
+    scheduler.add_listener(stop_if_database_gone, EVENT_JOB_ERROR)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info(
         "worker %s started: requests every %.0f s, sync every %d/%d min",
@@ -171,4 +187,4 @@ def main(argv: list[str]) -> int:
     )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    return 0
+    return EXIT_DATABASE_GONE if gone else 0

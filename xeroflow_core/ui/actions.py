@@ -4,7 +4,8 @@ A page calls `run_action(fn, ...)`: the service call runs, and a refusal the per
 (ValueError, PermissionDenied, or whatever else the page names in `refusals`) comes back as a
 message instead of a traceback. After a success the page calls `flash(scope, message, undo_id)`:
 the message (with an Undo button when the action is journalled) shows once, at the top of the
-next run, via `show_flash(scope, undo=...)`. Each scope has a "round" number that the flash bumps,
+next run, via `show_flash(scope, undo=...)`. Messages often carry names from Xero or people, so
+they are drawn through `text.md` (literal text, never markdown). Each scope has a "round" number that the flash bumps,
 so widget keys built with `action_round(scope)` start empty again after an action.
 """
 
@@ -15,6 +16,7 @@ from typing import Any, NoReturn
 
 import streamlit as st
 
+from xeroflow_core.text import md
 from xeroflow_core.users import PermissionDenied
 
 REFUSALS: tuple[type[Exception], ...] = (ValueError, PermissionDenied)
@@ -53,10 +55,10 @@ def show_flash(scope: str, undo: Callable[[int], Any] | None = None) -> None:
         return
     message, undo_id, _ = saved
     if undo is None or not undo_id:
-        st.success(message)
+        st.success(md(message))
         return
     c1, c2 = st.columns([5, 1])
-    c1.success(message)
+    c1.success(md(message))
     if c2.button("Undo", key=f"{scope}_undo_{undo_id}"):
         undo_action(scope, undo, undo_id)
 
@@ -65,7 +67,7 @@ def undo_action(scope: str, undo: Callable[[int], Any], undo_id: int) -> None:
     """Run an undo; flash "Undone." or show why it was refused."""
     _, err = run_action(undo, undo_id)
     if err:
-        st.error(err)
+        st.error(md(err))
     else:
         flash(scope, "Undone.")
 
@@ -84,6 +86,6 @@ def act(
     On a refusal, shows the message as an error where the page is drawing."""
     result, err = run_action(fn, *args, refusals=refusals, **kwargs)
     if err:
-        st.error(err)
+        st.error(md(err))
         return
     flash(scope, ok(result) if callable(ok) else ok, undo_id(result) if undo_id else None)

@@ -11,13 +11,14 @@ from sqlalchemy import Engine
 
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import billing_data as bd
-from xeroflow_core.eom.billing import FREQUENCIES, KINDS, LINE_AMOUNT_TYPES
+from xeroflow_core.eom.billing import FREQUENCIES, KINDS, LINE_AMOUNT_TYPES, UNIT_HELP
 from xeroflow_core.eom.billing_data import LinkedContact
 from xeroflow_core.eom.engine import pick_contact
 from xeroflow_core.eom.review import sentence
 from xeroflow_core.models.core import utc_today
 from xeroflow_core.models.eom import BillingProfile
 from xeroflow_core.money import fmt_money
+from xeroflow_core.text import md, plain, plain_table
 from xeroflow_core.ui.actions import flash, run_action, show_flash
 from xeroflow_core.ui.guard import allowed
 from xeroflow_core.users import Actor
@@ -41,7 +42,7 @@ def contact_prompt(
         return CHOOSE_CONTACT, None
     chosen, why = pick_contact(contacts, profile)
     if chosen is not None:
-        return f"The only linked contact ({chosen.name})", None
+        return plain(f"The only linked contact ({chosen.name})"), None
     if not contacts:
         return "No linked contact", "No Xero contact is linked: link one before invoicing."
     return CHOOSE_CONTACT, (
@@ -60,39 +61,43 @@ def render_billing(engine: Engine, actor: Actor, client_id: int) -> None:
     accounts = bd.revenue_accounts(engine, tenant)
     taxes = bd.revenue_tax_rates(engine, tenant)
     account_codes = [a.code for a in accounts]
-    account_label = {a.code: f"{a.code} · {a.name}" for a in accounts}
+    account_label = {a.code: plain(f"{a.code} · {a.name}") for a in accounts}
     tax_codes = [t.tax_type for t in taxes]
-    tax_label = {t.tax_type: f"{t.name} ({t.effective_rate.normalize()}%)" for t in taxes}
+    tax_label = {t.tax_type: plain(f"{t.name} ({t.effective_rate.normalize()}%)") for t in taxes}
 
     st.subheader("Billing")
     show_flash("billing")
     _, needs_choice = contact_prompt(contacts, profile)
     if needs_choice:
-        st.warning(needs_choice)
+        st.warning(md(needs_choice))
     _profile_form(engine, actor, client_id, profile, contacts, account_codes, account_label,
                   tax_codes, tax_label, can_edit)  # fmt: skip
     st.markdown("**Fees**")
     items = bd.list_items(engine, client_id)
     if items:
         st.dataframe(
-            [
-                {
-                    "id": i.id,
-                    "kind": i.kind,
-                    "description": i.description,
-                    "quantity": str(i.quantity.normalize()),
-                    "unit amount": fmt_money(i.unit_amount),
-                    "account": i.account_code,
-                    "tax": i.tax_type,
-                    "frequency": i.frequency if i.kind == "recurring" else "",
-                    "month": i.anchor_month if i.frequency != "monthly" else "",
-                    "from": i.start_date,
-                    "to": i.end_date,
-                    "one-off month": i.one_off_month.strftime("%Y-%m") if i.one_off_month else "",
-                    "active": i.active,
-                }
-                for i in items
-            ],
+            plain_table(
+                [
+                    {
+                        "id": i.id,
+                        "kind": i.kind,
+                        "description": i.description,
+                        "quantity": str(i.quantity.normalize()),
+                        "unit amount": fmt_money(i.unit_amount),
+                        "account": i.account_code,
+                        "tax": i.tax_type,
+                        "frequency": i.frequency if i.kind == "recurring" else "",
+                        "month": i.anchor_month if i.frequency != "monthly" else "",
+                        "from": i.start_date,
+                        "to": i.end_date,
+                        "one-off month": i.one_off_month.strftime("%Y-%m")
+                        if i.one_off_month
+                        else "",
+                        "active": i.active,
+                    }
+                    for i in items
+                ]
+            ),
             hide_index=True,
             key=f"billing_items_{client_id}",
         )
@@ -104,7 +109,7 @@ def render_billing(engine: Engine, actor: Actor, client_id: int) -> None:
         with st.form(f"billing_remove_{client_id}"):
             gone = st.selectbox(
                 "Remove a fee", [i.id for i in items],
-                format_func=lambda i: next(f"{x.id}: {x.description}" for x in items if x.id == i),
+                format_func=lambda i: next(plain(f"{x.id}: {x.description}") for x in items if x.id == i),
             )  # fmt: skip
             if st.form_submit_button("Remove fee"):
                 _run(lambda: bd.delete_item(engine, actor, int(gone)), "Fee removed.")
@@ -114,7 +119,7 @@ def render_billing(engine: Engine, actor: Actor, client_id: int) -> None:
 def _run(action, ok: str) -> None:  # noqa: ANN001 - a zero-argument callable
     _, err = run_action(action)
     if err:
-        st.error(sentence(err))
+        st.error(md(sentence(err)))
         return
     flash("billing", ok)
 
@@ -122,7 +127,9 @@ def _run(action, ok: str) -> None:  # noqa: ANN001 - a zero-argument callable
 def _profile_form(engine, actor, client_id, profile, contacts, account_codes, account_label,
                   tax_codes, tax_label, can_edit) -> None:  # noqa: ANN001  # fmt: skip
     keys = [""] + [f"{c.tenant_id}|{c.contact_id}" for c in contacts]
-    names = {f"{c.tenant_id}|{c.contact_id}": f"{c.name} ({c.status.lower()})" for c in contacts}
+    names = {
+        f"{c.tenant_id}|{c.contact_id}": plain(f"{c.name} ({c.status.lower()})") for c in contacts
+    }
     current = f"{profile.tenant_id}|{profile.contact_id}" if profile.contact_id else ""
     empty_label, _ = contact_prompt(contacts, profile)
     with st.form(f"billing_profile_{client_id}"):
@@ -189,6 +196,7 @@ def _add_item_form(engine, actor, client_id, account_codes, account_label, tax_c
                    tax_label) -> None:  # noqa: ANN001  # fmt: skip
     with st.form(f"billing_add_{client_id}", clear_on_submit=False):
         st.markdown("Add a fee")
+        st.caption(UNIT_HELP)
         c1, c2, c3 = st.columns([1, 3, 1])
         kind = c1.selectbox("Kind", KINDS, format_func=lambda k: k.replace("_", "-"))
         desc = c2.text_input("Description", "Retainer - {month} {year}")
