@@ -311,10 +311,21 @@ def contact_choices(
             .order_by(func.lower(Contact.name))
         )
         if suppliers:
-            has_bills = select(Invoice.contact_id).where(
-                Invoice.tenant_id == Contact.tenant_id, Invoice.type == "ACCPAY"
+            # the contacts with bills, found once (not a subquery per contact): an outer join
+            # to their distinct keys, read by ix_invoice_tenant_type_date
+            billed = (
+                select(Invoice.tenant_id, Invoice.contact_id)
+                .where(Invoice.type == "ACCPAY")
+                .distinct()
+                .subquery()
             )
-            q = q.where((Contact.is_supplier.is_(True)) | Contact.contact_id.in_(has_bills))
+            q = q.outerjoin(
+                billed,
+                and_(
+                    billed.c.tenant_id == Contact.tenant_id,
+                    billed.c.contact_id == Contact.contact_id,
+                ),
+            ).where(Contact.is_supplier.is_(True) | billed.c.contact_id.is_not(None))
         elif unlinked_only:
             q = q.where(ClientContactLink.client_id.is_(None))
         out = []

@@ -40,12 +40,12 @@ from xeroflow_core.eom.pricing import (
     Ledger,
     currency_problems,
     dedupe,
-    existing_lines,
     idempotency_key,
     priced_lines,
 )
 from xeroflow_core.models import (
     Client,
+    ClientContactLink,
     Contact,
     Invoice,
     Organisation,
@@ -109,16 +109,17 @@ def generate(
             items[it.client_id].append(it)
         costs = attributed_costs(s, first)
         ledger, claimed = Ledger(s), claims(s)
+        known = Known.read(s, first)
         for client in list(clients):
             try:
                 with _undo_alone(s):
                     outcome = _client_draft(
                         s, ledger, claimed, client, profiles.get(client.id),
                         items.get(client.id, []), costs.get(client.id, []), first, tenant_id,
-                        rounding, install_id,
+                        rounding, install_id, known,
                     )  # fmt: skip
             except (ArithmeticError, ValueError, SQLAlchemyError) as exc:
-                outcome = _failed_draft(s, client, first, exc)
+                outcome = _failed_draft(s, client, first, exc, known)
             if outcome is not None:
                 result.clients.append(outcome)
         audit.record(
@@ -126,6 +127,67 @@ def generate(
             summary=result.summary(),
         )  # fmt: skip
     return result
+
+
+@dataclass
+class Known:
+    """What generate() reads once for the whole month instead of once per client: the month's
+    drafts and their lines, which client uses each reference, the synced sales invoices by
+    reference (the "adopt" look-up), and the contacts and organisations (kept in the session,
+    so `s.get` finds them without a query). A constant number of queries for 1,000 clients."""
+
+    drafts: dict[int, EomDraft]
+    lines: dict[int, list[EomDraftLine]]
+    references: dict[tuple[str, str], int]  # (tenant, reference) -> the client whose draft it is
+    keys: dict[int, tuple[str, str]]  # draft id -> its (tenant, reference)
+    invoices: dict[tuple[str, str], str]
+    held: list = field(default_factory=list)  # the session's identity map holds weak references
+
+    @classmethod
+    def read(cls, s: Session, month: date) -> Known:
+        drafts = {d.client_id: d for d in s.exec(select(EomDraft).where(EomDraft.month == month))}
+        lines: dict[int, list[EomDraftLine]] = defaultdict(list)
+        for ln in s.exec(
+            select(EomDraftLine)
+            .join(EomDraft, EomDraft.id == EomDraftLine.draft_id)
+            .where(EomDraft.month == month)
+            .order_by(EomDraftLine.draft_id, EomDraftLine.position)
+        ):
+            lines[ln.draft_id].append(ln)
+        references: dict[tuple[str, str], int] = {}
+        keys: dict[int, tuple[str, str]] = {}
+        for did, t, ref, cid in s.exec(
+            select(EomDraft.id, EomDraft.tenant_id, EomDraft.reference, EomDraft.client_id)
+        ):
+            references[(t, ref)], keys[did] = cid, (t, ref)
+        invoices: dict[tuple[str, str], str] = {}
+        for t, ref, iid in s.exec(
+            select(Invoice.tenant_id, Invoice.reference, Invoice.invoice_id)
+            .where(Invoice.type == "ACCREC", Invoice.reference != "")
+            .order_by(Invoice.tenant_id, Invoice.reference, Invoice.invoice_id)
+        ):
+            invoices.setdefault((t, ref), iid)
+        held = list(s.exec(select(Organisation)))
+        held += s.exec(
+            select(Contact).join(
+                ClientContactLink,
+                (ClientContactLink.tenant_id == Contact.tenant_id)
+                & (ClientContactLink.contact_id == Contact.contact_id),
+            )
+        ).all()
+        return cls(drafts, lines, references, keys, invoices, held)
+
+    def reference_clash(self, tenant: str, reference: str, client_id: int) -> bool:
+        """Another client's draft (any month) has this reference in this organisation."""
+        return self.references.get((tenant, reference), client_id) != client_id
+
+    def use_reference(self, draft: EomDraft) -> None:
+        """Keep the map as the database now is: the draft written holds its reference."""
+        old = self.keys.get(int(draft.id or 0))
+        if old is not None and self.references.get(old) == draft.client_id:
+            del self.references[old]
+        self.keys[int(draft.id or 0)] = (draft.tenant_id, draft.reference)
+        self.references[(draft.tenant_id, draft.reference)] = draft.client_id
 
 
 def _undo_alone(s: Session) -> AbstractContextManager:
@@ -137,7 +199,9 @@ def _undo_alone(s: Session) -> AbstractContextManager:
     return s.begin_nested() if s.get_bind().dialect.name != "sqlite" else nullcontext()
 
 
-def _failed_draft(s: Session, client: Client, month: date, exc: Exception) -> ClientOutcome:
+def _failed_draft(
+    s: Session, client: Client, month: date, exc: Exception, known: Known
+) -> ClientOutcome:
     """A client whose data could not become a draft (an amount beyond what can be computed or
     stored, a rule that does not hold): its draft, created empty if need be, carries the reason
     as a problem that blocks approval, and the month goes on for the other clients."""
@@ -163,6 +227,8 @@ def _failed_draft(s: Session, client: Client, month: date, exc: Exception) -> Cl
     draft.updated_at = utcnow()
     s.add(draft)
     s.flush()
+    known.use_reference(draft)
+    known.drafts[int(client.id or 0)] = draft
     return ClientOutcome(client.id, client.name, outcome, draft.id, [reason])
 
 
@@ -209,12 +275,11 @@ def _client_draft(
     tenant_filter: str | None,
     rounding: str,
     install_id: str,
+    known: Known,
 ) -> ClientOutcome | None:
     profile = profile or new_profile(int(client.id or 0))
     costs = costs if profile.rebill_enabled else []
-    existing = s.exec(
-        select(EomDraft).where(EomDraft.client_id == client.id, EomDraft.month == month)
-    ).first()
+    existing = known.drafts.get(int(client.id or 0))
     if not items and not costs and existing is None:
         return None  # no billing data: nothing to invoice
     problems: list[str] = []
@@ -254,16 +319,12 @@ def _client_draft(
     except BillingRuleError as exc:
         problems.append(f"reference pattern: {exc}")
         reference = render("XF-{client_id}-{YYYY-MM}", client.name, month, client_id=str(client.id))
-    clash = s.exec(
-        select(EomDraft).where(EomDraft.tenant_id == tenant, EomDraft.reference == reference, EomDraft.client_id != client.id)
-    ).first()  # fmt: skip
-    if clash is not None:
+    if known.reference_clash(tenant, reference, int(client.id or 0)):
         warnings.append(f"reference {reference} is used by another client; client id appended")
         reference = f"{reference}-{client.id}"
     # already in Xero with our reference (pushed before our record of it was lost, or by hand)
-    synced = s.exec(
-        select(Invoice).where(Invoice.tenant_id == tenant, Invoice.type == "ACCREC", Invoice.reference == reference)
-    ).first() if tenant else None  # fmt: skip
+    found = known.invoices.get((tenant, reference)) if tenant else None
+    synced = s.get(Invoice, (tenant, found)) if found else None
     ours = {c.contact_id for c in links if c.tenant_id == tenant}
     if synced is not None and synced.contact_id not in ours:
         problems.append(
@@ -290,10 +351,11 @@ def _client_draft(
         draft.updated_at = utcnow()
         s.add(draft)
         s.flush()
+        known.use_reference(draft)
         return ClientOutcome(client.id, client.name, "adopted", draft.id)
 
     # lines a person edited or added are kept; they replace what their fee or cost would give
-    old_lines = existing_lines(s, existing.id) if existing else []
+    old_lines = list(known.lines.get(int(existing.id or 0), [])) if existing else []
     before = _fingerprint(existing, old_lines) if existing else None
     kept = [ln for ln in old_lines if ln.edited or ln.source == "manual"]
     kept_items = {ln.billing_item_id for ln in kept if ln.billing_item_id is not None}
@@ -364,19 +426,8 @@ def _client_draft(
         problems = [why]
     draft.problems, draft.warnings = dedupe(problems), dedupe(warnings)
     draft.updated_at = utcnow()
-    s.add(draft)
-    s.flush()
-    if existing is not None:
-        for ln in old_lines:
-            if not (ln.edited or ln.source == "manual"):
-                s.delete(ln)
-        s.flush()
-    for pos, ln in enumerate(lines):
-        ln.draft_id, ln.position = draft.id, pos
-        s.add(ln)
-        if ln.source_line_id:
-            claimed[(ln.tenant_id or "", ln.source_line_id)] = int(draft.id or 0)
-    s.flush()
+    # the outcome and the push key are known before anything is written: one write of the
+    # draft, and its lines go out with the next flush (in one batch with other clients' lines)
     after = _fingerprint(draft, lines)
     if existing is None:
         outcome = "created"
@@ -392,6 +443,18 @@ def _client_draft(
         install_id, draft.tenant_id, client.id, month, draft.revision
     )
     s.add(draft)
+    s.flush()
+    known.use_reference(draft)
+    if existing is not None:
+        for ln in old_lines:
+            if not (ln.edited or ln.source == "manual"):
+                s.delete(ln)
+        s.flush()
+    for pos, ln in enumerate(lines):
+        ln.draft_id, ln.position = draft.id, pos
+        s.add(ln)
+        if ln.source_line_id:
+            claimed[(ln.tenant_id or "", ln.source_line_id)] = int(draft.id or 0)
     return ClientOutcome(client.id, client.name, outcome, draft.id, list(draft.problems))
 
 

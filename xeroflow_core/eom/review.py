@@ -90,7 +90,10 @@ def push_choice_key(ready_ids: list[int]) -> str:
 def list_drafts(
     engine: Engine, actor: Actor, month: str | date, settings: Settings | None = None
 ) -> list[DraftView]:
-    """Every draft of the month with its lines, problems and Xero status."""
+    """Every draft of the month with its lines, problems and Xero status.
+
+    A constant number of queries whatever the number of drafts (1,000 clients is one page):
+    the contacts, synced invoices, organisations and lines are each read in one go."""
     require(actor, "review_eom")
     first = parse_month(month)
     out = []
@@ -101,10 +104,21 @@ def list_drafts(
             .where(EomDraft.month == first)
             .order_by(Client.name)
         ).all()
+        contacts = _by_key(s, Contact, Contact.contact_id, first, "contact_id")
+        synced = _by_key(s, Invoice, Invoice.invoice_id, first, "xero_invoice_id")
+        orgs = {o.tenant_id: o for o in s.exec(select(Organisation))}
+        lines: dict[int, list[EomDraftLine]] = {}
+        for ln in s.exec(
+            select(EomDraftLine)
+            .join(EomDraft, EomDraft.id == EomDraftLine.draft_id)
+            .where(EomDraft.month == first)
+            .order_by(EomDraftLine.draft_id, EomDraftLine.position)
+        ):
+            lines.setdefault(ln.draft_id, []).append(ln)
         for d, client in rows:
-            contact = s.get(Contact, (d.tenant_id, d.contact_id)) if d.contact_id else None
-            synced = s.get(Invoice, (d.tenant_id, d.xero_invoice_id)) if d.xero_invoice_id else None
-            org = s.get(Organisation, d.tenant_id) if d.tenant_id else None
+            contact = contacts.get((d.tenant_id, d.contact_id)) if d.contact_id else None
+            inv = synced.get((d.tenant_id, d.xero_invoice_id)) if d.xero_invoice_id else None
+            org = orgs.get(d.tenant_id) if d.tenant_id else None
             url = ""
             if settings is not None:
                 code = org.short_code if org else ""
@@ -115,12 +129,26 @@ def list_drafts(
                     d.tenant_id, d.month, d.invoice_date, d.due_date, d.reference,
                     d.currency_code, d.line_amount_types, d.sub_total, d.total_tax, d.total,
                     d.state, list(d.problems), list(d.warnings), d.error, d.xero_invoice_id,
-                    synced.invoice_number if synced else d.xero_invoice_number,
-                    synced.status if synced else d.xero_status, url, existing_lines(s, d.id),
+                    inv.invoice_number if inv else d.xero_invoice_number,
+                    inv.status if inv else d.xero_status, url, lines.get(d.id, []),
                     claims.holder_message(d) if d.state == "pushing" else "",
                 )
             )  # fmt: skip
     return out
+
+
+def _by_key(s: Session, model, id_col, month: date, attr: str) -> dict:  # noqa: ANN001
+    """The rows of `model` (keyed by tenant and id) the month's drafts point at, in one query
+    (a join on the drafts, so its size never grows with the number of drafts)."""
+    q = (
+        select(model)
+        .join(
+            EomDraft,
+            (EomDraft.tenant_id == model.tenant_id) & (getattr(EomDraft, attr) == id_col),
+        )
+        .where(EomDraft.month == month, getattr(EomDraft, attr) != "")
+    )
+    return {(row.tenant_id, getattr(row, id_col.key)): row for row in s.exec(q)}
 
 
 UNCERTAIN_MESSAGE = (

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy import Engine
 
+from xeroflow_core.db import refresh_statistics
 from xeroflow_core.settings import Settings
 from xeroflow_core.sync import runs
 from xeroflow_core.sync.lease import PROCESS_ID, Lease, LeaseLost, tenant_lease
@@ -118,6 +119,8 @@ def sync_tenant(
             error=result.error,
             resources={r.name: r.as_dict() for r in result.resources},
         )
+    if result.rows:
+        refresh_statistics(engine)  # the planner's picture of the tables the sync just grew
     return result
 
 
