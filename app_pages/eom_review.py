@@ -140,15 +140,27 @@ for d in drafts:
             st.warning(md(sentence(w)))
 
 
-@st.fragment(run_every="3s")
-def worker_progress() -> None:
-    """The worker's progress on this month's push and on status syncs asked for here; the page
-    redraws once when one finishes."""
-    reqs = [
+def month_pushes() -> list:
+    """This month's recent push requests, newest first."""
+    return [
         r
         for r in work.recent_requests(engine, 10, kind="eom_push")
         if (r.params or {}).get("month") == f"{month:%Y-%m}"
     ]
+
+
+# the live refresh runs only while the worker has something of this page in flight: a page left
+# open on a quiet month costs nothing (asking for a push or a sync reruns the page, which starts it)
+in_flight = bool(st.session_state.get("eom_syncs")) or any(
+    r.status in ("pending", "running") for r in month_pushes()[:1]
+)
+
+
+@st.fragment(run_every="3s" if in_flight else None)
+def worker_progress() -> None:
+    """The worker's progress on this month's push and on status syncs asked for here; the page
+    redraws once when one finishes."""
+    reqs = month_pushes()
     if reqs:
         latest = reqs[0]
         if latest.status == "pending" and latest.not_before and latest.not_before > utcnow():
@@ -185,14 +197,46 @@ def worker_progress() -> None:
 
 worker_progress()
 
+SHOWN_REFERENCES = 10
+
+
+def push_selection(ready: list) -> list[int]:
+    """Which drafts to approve and push: all the ready ones (the usual case, no widget holding a
+    chip per draft), or the rows chosen in a table, which stays quick at 1,000 drafts."""
+    key = review.push_choice_key([d.id for d in ready])
+    mode = st.radio(
+        "Drafts to approve and push", ["all", "choose"], horizontal=True, key=f"{key}_mode",
+        format_func=lambda m: f"All {len(ready)} ready" if m == "all" else "Choose in a table",
+    )  # fmt: skip
+    if mode == "all":
+        refs = [d.reference for d in ready[:SHOWN_REFERENCES]]
+        more = len(ready) - len(refs)
+        with st.container(key="eom_push_ready"):
+            st.caption(
+                md(", ".join(refs) + (f" and {more} more" if more else ""))
+                if ready
+                else "No draft is ready: fix the problems listed above first."
+            )
+        return [d.id for d in ready]
+    event = st.dataframe(
+        plain_table(
+            {
+                "Client": [d.client_name for d in ready],
+                "Reference": [d.reference for d in ready],
+                "Total": [fmt_money(d.total, d.currency) for d in ready],
+                "State": [d.state for d in ready],
+            }
+        ),
+        hide_index=True, selection_mode="multi-row", on_select="rerun", key=key,
+        height=min(420, 38 + 35 * len(ready)),
+    )  # fmt: skip
+    return [ready[i].id for i in event.selection.rows if i < len(ready)]
+
+
 if can_push:
     st.subheader("Push to Xero")
     ready = [d for d in drafts if d.can_approve or d.state == "approved"]
-    labels = {d.id: plain(f"{d.client_name} · {d.reference}") for d in drafts}
-    chosen = st.multiselect(
-        "Drafts to approve and push", [d.id for d in ready], default=[d.id for d in ready],
-        format_func=lambda i: labels[i], key=review.push_choice_key([d.id for d in ready]),
-    )  # fmt: skip
+    chosen = push_selection(ready)
     p1, p2 = st.columns([1, 4])
     if p1.button("Push to Xero", type="primary", disabled=not chosen, key="eom_push"):
         queued = act(review.request_push, engine, actor, month, chosen)
@@ -208,11 +252,10 @@ if can_push:
         st.rerun()
 
 st.subheader("Review a draft")
-pick = st.selectbox(
-    "Draft", [d.id for d in drafts], key="eom_pick",
-    format_func=lambda i: next(plain(f"{d.client_name} · {d.reference}") for d in drafts if d.id == i),
-)  # fmt: skip
-draft = next(d for d in drafts if d.id == pick)
+by_id = {d.id: d for d in drafts}
+draft_labels = {d.id: plain(f"{d.client_name} · {d.reference}") for d in drafts}
+pick = st.selectbox("Draft", list(draft_labels), key="eom_pick", format_func=draft_labels.get)
+draft = by_id.get(pick, drafts[0])
 st.caption(
     f"Invoice date {draft.invoice_date} · due {draft.due_date or 'organisation default'} · "
     f"amounts {draft.line_amount_types} · {draft.currency} · state {draft.state}"

@@ -185,6 +185,14 @@ def unmatched_queue(
     contains it, case-insensitively (the queue is one row per contact, so this filters few rows)."""
     with session_scope(engine) as s:
         rows = _unlinked_rows(s, ignored=False, tenant_id=tenant_id)
+    return filter_queue(rows, order=order, search=search)
+
+
+def filter_queue(
+    rows: list[QueueRow], *, order: str = "newest", search: str = ""
+) -> list[QueueRow]:
+    """The queue rows whose name or email contains `search`, in `order`: what a search or a
+    change of order needs, without aggregating the invoices again (the page caches the rows)."""
     needle = search_term(search).lower()
     if needle:
         rows = [r for r in rows if needle in r.name.lower() or needle in (r.email or "").lower()]

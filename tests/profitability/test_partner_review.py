@@ -88,7 +88,8 @@ def test_a_year_in_progress_is_compared_with_the_same_span_last_year() -> None:
     prev, _ = comparison_period(
         pf.custom(date(2026, 11, 1), date(2026, 11, 30)), date(2026, 11, 10)
     )
-    assert (prev.start, prev.end) == (date(2026, 10, 2), date(2026, 10, 11))
+    # a whole month as a custom range is compared with the whole previous month (issue 19)
+    assert (prev.start, prev.end) == (date(2026, 10, 1), date(2026, 10, 10))
 
 
 def test_the_view_compares_like_with_like(engine) -> None:

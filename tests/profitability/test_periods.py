@@ -3,7 +3,7 @@ and the previous period each is compared with."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -39,3 +39,33 @@ def test_a_range_that_ends_before_it_starts_is_refused() -> None:
         pf.custom(date(2026, 10, 2), date(2026, 10, 1))
     with pytest.raises(ValueError):
         pf.quarter(2026, 5)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "prev_start", "prev_end"),
+    [
+        # 36 whole months with 29 Feb 2024 inside: the issue's "30 Nov 2020 - 30 Nov 2023"
+        (date(2023, 12, 1), date(2026, 11, 30), date(2020, 12, 1), date(2023, 11, 30)),
+        # the previous range holds the leap day and this one does not, and the other way round
+        (date(2025, 3, 1), date(2026, 2, 28), date(2024, 3, 1), date(2025, 2, 28)),
+        (date(2024, 3, 1), date(2025, 2, 28), date(2023, 3, 1), date(2024, 2, 29)),
+        # months of different lengths: March (31 days) against February (28 or 29)
+        (date(2026, 3, 1), date(2026, 3, 31), date(2026, 2, 1), date(2026, 2, 28)),
+        (date(2024, 3, 1), date(2024, 3, 31), date(2024, 2, 1), date(2024, 2, 29)),
+        (date(2024, 1, 1), date(2024, 12, 31), date(2023, 1, 1), date(2023, 12, 31)),
+        # not whole months: the same number of days, ending the day before
+        (date(2024, 3, 15), date(2024, 4, 14), date(2024, 2, 13), date(2024, 3, 14)),
+        (date(2024, 2, 29), date(2024, 3, 31), date(2024, 1, 28), date(2024, 2, 28)),
+    ],
+)
+def test_a_custom_range_is_compared_with_a_range_of_the_same_length(
+    start: date, end: date, prev_start: date, prev_end: date
+) -> None:
+    r = pf.custom(start, end)
+    p = pf.previous(r)
+    assert (p.start, p.end) == (prev_start, prev_end)
+    assert p.end == r.start - timedelta(days=1)  # no gap, no overlap
+    if start.day == 1 and end == pf.periods.month_end(end.year, end.month):
+        assert len(p.months()) == len(r.months())  # whole months: as many of them
+    else:
+        assert (p.end - p.start).days == (r.end - r.start).days  # otherwise as many days

@@ -83,8 +83,21 @@ def previous(p: Period) -> Period:
         return quarter(y, (m - 1) // 3 + 1)
     if p.kind == "financial_year":
         return financial_year(p.start - timedelta(days=1), p.end.day, p.end.month)
+    months = whole_months(p)
+    if months:  # 1 Dec 2023 - 30 Nov 2026 is compared with 1 Dec 2020 - 30 Nov 2023
+        y, m = add_months(p.start.year, p.start.month, -months)
+        return custom(date(y, m, 1), p.start - timedelta(days=1))
     days = (p.end - p.start).days + 1
     return custom(p.start - timedelta(days=days), p.start - timedelta(days=1))
+
+
+def whole_months(p: Period) -> int:
+    """How many calendar months `p` covers when it runs from a first to a month's last day (its
+    previous period is then as many whole months: counting days instead would take a day more
+    or less whenever a February 29th falls in one and not the other), else 0."""
+    if p.start.day != 1 or p.end != month_end(p.end.year, p.end.month):
+        return 0
+    return (p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1
 
 
 # how many periods each picker offers, and which one it starts on (the last complete one)
