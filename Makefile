@@ -60,6 +60,7 @@ bench: venv
 	$(BIN)/python -m xeroflow_core bench sync --invoices 50000 --contacts 5000
 	$(BIN)/python -m xeroflow_core bench queue
 	$(BIN)/python -m xeroflow_core bench profitability
+	$(BIN)/python -m xeroflow_core bench pages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -119,7 +119,12 @@ def add_clients(
             )
         ]
     n = min(clients, len(customers))
-    extra = [customers[n + i] for i in range(min(n // 10, len(customers) - n))]
+    # the busiest client gets the next nine busiest contacts too (hundreds of invoices), and
+    # every tenth client a second contact
+    spare = customers[n:]
+    extra = [(1, c) for c in spare[:9]] + [
+        (10 * i + 11, c) for i, c in enumerate(spare[9 : 9 + n // 10 - 1])
+    ]
     client_rows = [
         dict(id=i + 1, name=f"Client {i + 1:04d}", status="active", notes="", created_at=now,
              updated_at=now)
@@ -129,8 +134,9 @@ def add_clients(
         dict(tenant_id=tid, contact_id=c, client_id=i + 1, linked_by="bench", linked_at=now)
         for i, c in enumerate(customers[:n])
     ] + [
-        dict(tenant_id=tid, contact_id=c, client_id=10 * i + 1, linked_by="bench", linked_at=now)
-        for i, c in enumerate(extra)
+        dict(tenant_id=tid, contact_id=c, client_id=cid, linked_by="bench", linked_at=now)
+        for cid, c in extra
+        if cid <= n
     ]
     opt_rows = [
         dict(tenant_id=tid, tracking_option_id=o, client_id=i % n + 1)
@@ -174,7 +180,12 @@ def add_clients(
             conn.execute(
                 select(func.count())
                 .select_from(Invoice)
-                .where(Invoice.tenant_id == tid, Invoice.contact_id == customers[0])
+                .join(
+                    ClientContactLink,
+                    (ClientContactLink.tenant_id == Invoice.tenant_id)
+                    & (ClientContactLink.contact_id == Invoice.contact_id),
+                )
+                .where(ClientContactLink.client_id == 1)
             ).scalar_one()
         )
     return firm
