@@ -152,7 +152,8 @@ def add_clients(
         dict(client_id=i + 1, line_amount_types="Exclusive", reference_pattern="XF-{client_id}-{YYYY-MM}",
              prorate=True, rebill_enabled=False, rebill_markup_percent=Decimal(0),
              rebill_account_code="", rebill_tax_type="", rebill_description="Rebillable: {description}",
-             updated_by="bench", updated_at=now, tenant_id="", contact_id="", terms_type="")
+             updated_by="bench", updated_at=now, tenant_id=tid, contact_id=customers[i],
+             terms_type="")
         for i in range(n)
     ]  # fmt: skip
     item_rows = [

@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
+from sqlmodel.sql.expression import Select
 
 from xeroflow_core import audit, installation
 from xeroflow_core.db import session_scope
@@ -132,15 +133,15 @@ def generate(
 @dataclass
 class Known:
     """What generate() reads once for the whole month instead of once per client: the month's
-    drafts and their lines, which client uses each reference, the synced sales invoices by
-    reference (the "adopt" look-up), and the contacts and organisations (kept in the session,
-    so `s.get` finds them without a query). A constant number of queries for 1,000 clients."""
+    drafts and their lines, which client uses each reference, and the contacts and organisations
+    (kept in the session, so `s.get` finds them without a query). What is left per client is its
+    linked contacts, the adopt-by-reference look-up (one indexed row: `adopt_lookup`) and the
+    draft's writes."""
 
     drafts: dict[int, EomDraft]
     lines: dict[int, list[EomDraftLine]]
     references: dict[tuple[str, str], int]  # (tenant, reference) -> the client whose draft it is
     keys: dict[int, tuple[str, str]]  # draft id -> its (tenant, reference)
-    invoices: dict[tuple[str, str], str]
     held: list = field(default_factory=list)  # the session's identity map holds weak references
 
     @classmethod
@@ -160,13 +161,6 @@ class Known:
             select(EomDraft.id, EomDraft.tenant_id, EomDraft.reference, EomDraft.client_id)
         ):
             references[(t, ref)], keys[did] = cid, (t, ref)
-        invoices: dict[tuple[str, str], str] = {}
-        for t, ref, iid in s.exec(
-            select(Invoice.tenant_id, Invoice.reference, Invoice.invoice_id)
-            .where(Invoice.type == "ACCREC", Invoice.reference != "")
-            .order_by(Invoice.tenant_id, Invoice.reference, Invoice.invoice_id)
-        ):
-            invoices.setdefault((t, ref), iid)
         held = list(s.exec(select(Organisation)))
         held += s.exec(
             select(Contact).join(
@@ -175,7 +169,7 @@ class Known:
                 & (ClientContactLink.contact_id == Contact.contact_id),
             )
         ).all()
-        return cls(drafts, lines, references, keys, invoices, held)
+        return cls(drafts, lines, references, keys, held)
 
     def reference_clash(self, tenant: str, reference: str, client_id: int) -> bool:
         """Another client's draft (any month) has this reference in this organisation."""
@@ -188,6 +182,16 @@ class Known:
             del self.references[old]
         self.keys[int(draft.id or 0)] = (draft.tenant_id, draft.reference)
         self.references[(draft.tenant_id, draft.reference)] = draft.client_id
+
+
+def adopt_lookup(tenant_id: str, reference: str) -> Select:
+    """A synced sales invoice carrying the draft's reference. Read through ix_invoice_tenant_
+    reference (one row) once the planner has statistics (db.refresh_statistics); without them
+    SQLite chose ix_invoice_tenant_type_date and scanned every sales invoice of the
+    organisation, 17 ms per client. tests/unit/test_query_plans.py holds the plan."""
+    return select(Invoice).where(
+        Invoice.tenant_id == tenant_id, Invoice.type == "ACCREC", Invoice.reference == reference
+    )
 
 
 def _undo_alone(s: Session) -> AbstractContextManager:
@@ -323,8 +327,7 @@ def _client_draft(
         warnings.append(f"reference {reference} is used by another client; client id appended")
         reference = f"{reference}-{client.id}"
     # already in Xero with our reference (pushed before our record of it was lost, or by hand)
-    found = known.invoices.get((tenant, reference)) if tenant else None
-    synced = s.get(Invoice, (tenant, found)) if found else None
+    synced = s.exec(adopt_lookup(tenant, reference)).first() if tenant else None
     ours = {c.contact_id for c in links if c.tenant_id == tenant}
     if synced is not None and synced.contact_id not in ours:
         problems.append(

@@ -119,8 +119,7 @@ def sync_tenant(
             error=result.error,
             resources={r.name: r.as_dict() for r in result.resources},
         )
-    if result.rows:
-        refresh_statistics(engine)  # the planner's picture of the tables the sync just grew
+    refresh_statistics(engine, rows=result.rows)  # the planner's picture of the grown tables
     return result
 
 
