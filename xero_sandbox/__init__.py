@@ -1,5 +1,6 @@
-"""The local Xero: identity, /connections and the Accounting API in one Starlette app.
+"""A local Xero: identity, /connections and the Accounting API in one Starlette app, so a project
+can test against Xero's shapes, limits and faults without a network or a Xero account.
 
 Entry points: `app.create_app(SandboxConfig)`, `server.serve_in_thread`, `server.sandbox_transport`,
-`cli.main` (`python -m xeroflow_core sandbox`). See README.md in this folder.
+`testing.sandbox_config`, and `python -m xero_sandbox`. See README.md in this folder.
 """

@@ -21,7 +21,7 @@ from .responses import envelope, json_response, not_found, problem, unserved
 from .state import Sandbox
 from .store import KeyView, Org
 
-log = logging.getLogger("xeroflow_core.sandbox")
+log = logging.getLogger("xero_sandbox")
 
 
 class BadHeader(ValueError):
