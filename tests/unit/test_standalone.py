@@ -139,3 +139,18 @@ def test_the_sandbox_runs_in_a_copy_without_the_app(tmp_path):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and "skipped" not in done.stdout
+
+
+def test_the_apps_command_runs_the_sandboxs_own_with_the_apps_key_name(monkeypatch):
+    """`python -m xeroflow_core sandbox` is `python -m xero_sandbox`; XEROFLOW_SANDBOX_KEY, the
+    name the app's docs give the control key, reaches the sandbox as its own variable."""
+    from xero_sandbox import cli
+    from xeroflow_core.__main__ import main
+
+    seen = []
+    monkeypatch.setattr(cli, "main", lambda argv: seen.append((argv, os.environ[cli.KEY_ENV])))
+    monkeypatch.setenv(cli.KEY_ENV, "")  # recorded, so the value the command sets is undone
+    monkeypatch.delenv(cli.KEY_ENV)
+    monkeypatch.setenv("XEROFLOW_SANDBOX_KEY", "from-the-app")
+    assert main(["sandbox", "--port", "1"]) == 0
+    assert seen == [(["--port", "1"], "from-the-app")]
