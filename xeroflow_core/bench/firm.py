@@ -7,7 +7,6 @@ the figures are about reading them, not about how they were typed).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -48,9 +47,9 @@ class Firm:
 def sync_large_sandbox(engine: Engine, invoices: int, contacts: int, seed: int = 42) -> Firm:
     """Serve the large sandbox in this process, connect every organisation and sync it fully
     (imports here: the sandbox and the sync engine load only when a firm is built)."""
+    from xero_sandbox.app import SandboxConfig, create_app
+    from xero_sandbox.server import serve_app_in_thread
     from xeroflow_core.bench.sync import _settings, connect
-    from xeroflow_core.sandbox.app import SandboxConfig, create_app
-    from xeroflow_core.sandbox.server import serve_app_in_thread
     from xeroflow_core.sync.engine import sync_tenant
     from xeroflow_core.xero.client import ClientOptions, Governor
 
@@ -62,9 +61,7 @@ def sync_large_sandbox(engine: Engine, invoices: int, contacts: int, seed: int =
     unpaced = ClientOptions(governor=Governor(minute_limit=1_000_000))
     t0 = time.perf_counter()
     with serve_app_in_thread(app) as url:
-        settings = dataclasses.replace(
-            _settings(url, engine.url.render_as_string(hide_password=False))
-        )
+        settings = _settings(url, engine.url.render_as_string(hide_password=False))
         with httpx.Client(timeout=120, transport=httpx.HTTPTransport(retries=0)) as http:
             tenants = connect(engine, settings, http)
             for tid in tenants.values():
