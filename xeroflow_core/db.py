@@ -150,8 +150,18 @@ def refresh_statistics(engine: Engine, *, rows: int | None = None) -> None:
     (tenant, type, date) instead of reading one through (tenant, reference). A full ANALYZE
     (0.3 s at 50,000 invoices; a sampled one, analysis_limit, gets those two indexes wrong)
     runs when the statistics are missing or a sync stored many rows; otherwise `PRAGMA
-    optimize` keeps them current. PostgreSQL's autovacuum analyses on its own."""
-    if engine.dialect.name != "sqlite" or (rows is not None and rows < ANALYZE_AFTER_ROWS):
+    optimize` keeps them current.
+
+    PostgreSQL's autovacuum analyses on its own, but only a while after a large load: until then
+    the planner takes the freshly synced tables for nearly empty and the profitability query
+    runs for minutes in nested loops. So a sync that stored many rows analyses there too."""
+    if rows is not None and rows < ANALYZE_AFTER_ROWS:
+        return
+    if engine.dialect.name == "postgresql" and rows is not None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+        return
+    if engine.dialect.name != "sqlite":
         return
     with engine.connect() as conn:
         have = conn.exec_driver_sql(
