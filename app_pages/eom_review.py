@@ -9,11 +9,12 @@ from decimal import Decimal
 import pandas as pd
 import streamlit as st
 
+from xeroflow_core import installation
 from xeroflow_core.eom import billing_data, review
 from xeroflow_core.eom.billing import UNIT_HELP, BillingRuleError, parse_month, previous_month
 from xeroflow_core.eom.engine import generate
 from xeroflow_core.eom.review import sentence
-from xeroflow_core.models.core import utc_today
+from xeroflow_core.models.core import utc_today, utcnow
 from xeroflow_core.money import fmt_money
 from xeroflow_core.sync import requests as work
 from xeroflow_core.text import md, plain, plain_table
@@ -40,6 +41,19 @@ for why in st.session_state.pop("eom_refused", None) or []:
     st.warning(md(f"Not pushed: {why}"))
 
 
+def restored_copy_banner() -> None:
+    """A database restored or copied from another installation pushes nothing until an admin
+    confirms it here (or with `eom confirm-restore`)."""
+    here = installation.current(engine)
+    if not here.restored:
+        return
+    st.error(sentence(here.message))
+    if can_push and st.button("Confirm: use this restored database here", key="eom_confirm_copy"):
+        act(installation.confirm_restored_copy, engine, actor,
+            ok="Confirmed: pushes are allowed again; earlier months are looked up in Xero first.")  # fmt: skip
+        st.rerun()
+
+
 def act(fn, *args, ok: str = "", **kwargs):  # noqa: ANN001, ANN201 - any service call
     """Run a service call (ui.actions.run_action); show its refusal as an error, or flash `ok`."""
     out, err = run_action(fn, *args, **kwargs)
@@ -63,6 +77,7 @@ def unit_text(value: Decimal) -> str:
     return f"{d:.2f}" if d.as_tuple().exponent >= -2 else f"{d:f}"
 
 
+restored_copy_banner()
 if can_push:
     c2.write("")
     c2.write("")
@@ -113,10 +128,12 @@ st.dataframe(  # narrow: every column fits at 1400 px; problems are listed under
 )
 for d in drafts:
     notes = [sentence(p) for p in d.problems] + ([sentence(d.error)] if d.error else [])
-    if not notes and not d.warnings:
+    if not notes and not d.warnings and not d.held:
         continue
     with st.container(border=True):
         st.markdown(f"**{md(d.client_name)}** · {md(d.reference)}")
+        if d.held:
+            st.info(md(sentence(d.held)))
         for p in notes:
             st.error(md(p))
         for w in d.warnings:
@@ -134,7 +151,12 @@ def worker_progress() -> None:
     ]
     if reqs:
         latest = reqs[0]
-        if latest.status in ("pending", "running"):
+        if latest.status == "pending" and latest.not_before and latest.not_before > utcnow():
+            st.info(
+                f"Push #{latest.id} waits until {latest.not_before:%H:%M:%S} UTC (Xero asked "
+                "to wait, or another pusher holds a draft); the worker pushes the rest then."
+            )
+        elif latest.status in ("pending", "running"):
             st.info(
                 f"Push #{latest.id} {latest.status}: the worker is sending the invoices to Xero…"
             )

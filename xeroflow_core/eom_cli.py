@@ -1,8 +1,12 @@
 """`python -m xeroflow_core eom ...`: generate, list, approve and push a month's invoices.
 
 The same service functions as the EOM Review page, acting as the system user (an admin; the
-audit log records "system", and every command says so), so the same rules hold: problems block approval, pushed drafts are never regenerated, a push is
-exactly-once through the outbox. `push` runs in the foreground (no worker needed).
+audit log records "system", and every command says so), so the same rules hold: problems block
+approval, pushed drafts are never regenerated, a push is exactly-once through the outbox.
+`push` runs in the foreground (no worker needed) and exits 0 when every draft is in Xero, 1 when
+Xero refused one or pushing stopped, 3 when some wait (a 429, no answer, or another pusher
+holding them: it says which and until when). `confirm-restore` accepts a database restored or
+copied from another installation (pushes are refused until then).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import sys
 
 from sqlmodel import or_, select
 
+from xeroflow_core import installation
 from xeroflow_core.db import make_engine, migrate, session_scope
 from xeroflow_core.eom import review
 from xeroflow_core.eom.billing import BillingRuleError, parse_month, previous_month
@@ -50,6 +55,8 @@ def _print_drafts(drafts: list[review.DraftView], month: str) -> None:
             f"{d.id:>5}  {d.client_name[:28]:<28} {d.reference[:26]:<26} "
             f"{fmt_money(d.total, d.currency):>14}  {d.state:<9} {xero}"
         )
+        if d.held:
+            print(f"{'':>7}{d.held}")
         for p in d.problems:
             print(f"{'':>7}problem: {p}")
         if d.error:
@@ -77,12 +84,18 @@ def main(argv: list[str]) -> int:
     pu.add_argument(
         "--approve", action="store_true", help="approve every draft without problems first"
     )
+    sub.add_parser(
+        "confirm-restore",
+        help="accept this database, restored or copied from another installation, for pushing",
+    )
     args = parser.parse_args(argv)
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
     migrate(engine)
     try:
+        if args.cmd == "confirm-restore":
+            return _confirm_restore(engine)
         month = parse_month(args.month) if args.month else previous_month(utc_today())
         print(f"eom {args.cmd} {month:%Y-%m} as the system user ({SYSTEM.username}, admin)")
         if args.cmd == "generate":
@@ -106,10 +119,26 @@ def main(argv: list[str]) -> int:
                 review.approve(engine, SYSTEM, [d.id for d in drafts if d.can_approve])
             result = push_month(engine, settings, SYSTEM, month, tenant_id=_org(engine, args.org))
             print(result.summary())
-            for ref, msg in {**result.failed, **result.waiting}.items():
-                print(f"  {ref}: {msg}")
-            return 1 if result.stopped or result.failed else 0
-    except (BillingRuleError, review.ReviewError) as exc:
+            for line in result.lines():
+                print(f"  {line}")
+            if result.stopped or result.failed:
+                return 1
+            return 3 if result.waiting or result.held or result.lost else 0
+    except (BillingRuleError, review.ReviewError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _confirm_restore(engine) -> int:  # noqa: ANN001
+    state = installation.current(engine)
+    if not state.restored:
+        print("This database is where it was created: nothing to confirm.")
+        return 0
+    print(f"Restored or copied: created in {state.created_in}, now in {state.running_in}.")
+    installation.confirm_restored_copy(engine, SYSTEM)
+    print(
+        "Confirmed as its own installation: pushes are allowed again, with new idempotency "
+        "keys; every invoice of a month up to now is looked up in Xero by reference first."
+    )
     return 0

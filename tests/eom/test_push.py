@@ -121,17 +121,25 @@ def test_minute_429_is_waited_out(engine, settings, sandbox, tenant) -> None:
 
 
 def test_dropped_connection_and_slow_answer(engine, settings, sandbox, tenant) -> None:
-    drafts = approved_month(engine, sandbox, tenant, ["100.00", "200.00"])
+    """Three ways a PUT goes unanswered, over real HTTP: the connection drops before the sandbox
+    reads the request (nothing is created); the sandbox creates the invoice and closes the
+    connection before a byte of the answer (`lose_answer`: the look-up finds and adopts it);
+    the answer is slower than our timeout (the sandbox reads the request only after the delay,
+    so a client that gave up created nothing and the next PUT creates it)."""
+    a, b, c = approved_month(engine, sandbox, tenant, ["100.00", "200.00", "300.00"])
+    # the PUTs in order: a (dropped), a again, b (answer lost), c (too slow), c again
     arm(settings, kind="drop", count=1, path="/Invoices", method="PUT")
-    # the second PUT is answered after the client gave up; Xero still creates the invoice
-    arm(settings, kind="slow", seconds=1.0, count=1, path="/Invoices", method="PUT")
+    arm(settings, kind="lose_answer", after=1, count=1, path="/Invoices", method="PUT")
+    arm(settings, kind="slow", seconds=5.0, after=2, count=1, path="/Invoices", method="PUT")
     result = push_month(
         engine, settings, ADMIN, OCT,
-        gateway_factory=lambda t: XeroGateway(engine, settings, t, timeout=0.4),
-        backoff=lambda n: 1.5,
+        gateway_factory=lambda t: XeroGateway(engine, settings, t, timeout=2.0), **NO_WAIT,
     )  # fmt: skip
     assert not result.failed and not result.waiting
-    for d in drafts:
+    assert b.reference in result.adopted  # Xero had it although we never heard back
+    assert sorted(result.pushed + result.adopted) == sorted(d.reference for d in (a, b, c))
+    assert [f["kind"] for f in sandbox.faults.fired] == ["drop", "lose_answer", "slow"]
+    for d in (a, b, c):
         assert len(in_xero(sandbox, tenant, d.reference)) == 1
 
 
@@ -157,7 +165,7 @@ def test_crash_between_call_and_commit_is_recovered_by_lookup(
     # a fresh 'pushing' row belongs to a push that may still be running: left alone
     assert push_month(engine, settings, ADMIN, OCT).adopted == []
     result = push_month(engine, settings, ADMIN, OCT, stale_after=timedelta(0), **NO_WAIT)
-    assert result.adopted == [d.reference]
+    assert result.adopted == [d.reference] and result.took_over == [d.reference]
     assert len(in_xero(sandbox, tenant, d.reference)) == 1
 
 

@@ -165,3 +165,47 @@ def test_touch_while_paging_waits_for_its_resource(fresh):
     assert len(client.get("/_sandbox/faults").json()["armed"]) == 1
     client.get(f"{API}/Contacts", params={"page": 2, "pageSize": 5}, headers=h)
     assert client.get("/_sandbox/faults").json()["armed"] == []
+
+
+def test_lose_answer_creates_the_invoice_then_hangs_up_over_http():
+    """The PUT is processed (the invoice exists), then the connection closes with no answer."""
+    from .test_writes import _draft
+
+    config = sandbox_config(as_of=AS_OF, size="small", frozen_clock=True)
+    with (
+        serve_in_thread(config) as base,
+        httpx.Client(base_url=base, timeout=10, headers=HEADERS) as client,
+    ):
+        sb = serve_in_thread.last_app.state.sandbox
+        conn = connect(client)
+        h = conn.headers(conn.agency)
+        cid = client.get(
+            f"{API}/Contacts", params={"where": 'IsCustomer==true AND ContactStatus=="ACTIVE"'},
+            headers=h,
+        ).json()["Contacts"][0]["ContactID"]  # fmt: skip
+        client.post("/_sandbox/faults", json={"kind": "lose_answer", "method": "PUT"})
+        with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
+            client.put(f"{API}/Invoices", json={"Invoices": [_draft(cid, ref="LOST-1")]}, headers=h)
+        found = client.get(
+            f"{API}/Invoices", params={"where": 'Reference=="LOST-1"'}, headers=h
+        ).json()["Invoices"]
+        assert len(found) == 1 and found[0]["Status"] == "DRAFT"
+        assert [f["kind"] for f in sb.faults.fired] == ["lose_answer"]
+        snap = client.get(f"/_sandbox/state/{conn.agency}/invoices").json()
+        assert [r["reference"] for r in snap].count("LOST-1") == 1
+
+
+def test_lose_answer_in_process_is_a_protocol_error(fresh):
+    from .test_writes import _draft
+
+    _, client, conn = fresh
+    h = conn.headers(conn.agency)
+    cid = client.get(
+        f"{API}/Contacts", params={"where": 'IsCustomer==true AND ContactStatus=="ACTIVE"'},
+        headers=h,
+    ).json()["Contacts"][0]["ContactID"]  # fmt: skip
+    client.post("/_sandbox/faults", json={"kind": "lose_answer", "method": "PUT"})
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.put(f"{API}/Invoices", json={"Invoices": [_draft(cid, ref="LOST-2")]}, headers=h)
+    found = client.get(f"{API}/Invoices", params={"where": 'Reference=="LOST-2"'}, headers=h)
+    assert len(found.json()["Invoices"]) == 1

@@ -12,7 +12,12 @@ import sys
 
 
 def available() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    """Benchmark names as typed: a module push_chaos.py is `push-chaos`."""
+    return sorted(
+        m.name.replace("_", "-")
+        for m in pkgutil.iter_modules(__path__)
+        if not m.name.startswith("_")
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -22,7 +27,7 @@ def main(argv: list[str]) -> int:
         for name in names:
             print(f"  {name}")
         return 0 if not argv or argv[0] in ("-h", "--help") else 2
-    module = importlib.import_module(f"{__name__}.{argv[0]}")
+    module = importlib.import_module(f"{__name__}.{argv[0].replace('-', '_')}")
     return int(module.main(argv[1:]) or 0)
 
 

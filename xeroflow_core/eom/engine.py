@@ -1,7 +1,8 @@
 """generate(month): one draft per client per month from its billing data, idempotently.
 
 Running it again updates drafts not yet pushed and never creates a second invoice for a client
-and month: the draft is unique per (client, month), a pushed or pushing draft is never touched,
+and month: the draft is unique per (client, month), a pushed or pushing draft is never touched
+(a draft is held before it is written, claims.hold: one a push claimed meanwhile is skipped),
 and a synced Xero invoice carrying the draft's reference is adopted instead of invoiced again.
 Problems (no contact, archived contact, bad account or tax type, zero value) are reported per
 client on the draft, never raised.
@@ -18,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from xeroflow_core import audit
+from xeroflow_core import audit, installation
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom.billing import (
     BillingRuleError,
@@ -32,6 +33,7 @@ from xeroflow_core.eom.billing import (
     render,
 )
 from xeroflow_core.eom.billing_data import LinkedContact, linked_contacts, new_profile
+from xeroflow_core.eom.claims import hold
 from xeroflow_core.eom.costs import Cost, attributed_costs, claims
 from xeroflow_core.eom.pricing import (
     Ledger,
@@ -97,6 +99,7 @@ def generate(
     require(actor, "push_eom")
     first = parse_month(month)
     result = GenerateResult(first)
+    install_id = installation.current(engine).installation_id
     with session_scope(engine) as s:
         clients = s.exec(select(Client).where(Client.status == "active").order_by(Client.name))
         profiles = {p.client_id: p for p in s.exec(select(BillingProfile))}
@@ -111,7 +114,7 @@ def generate(
                     outcome = _client_draft(
                         s, ledger, claimed, client, profiles.get(client.id),
                         items.get(client.id, []), costs.get(client.id, []), first, tenant_id,
-                        rounding,
+                        rounding, install_id,
                     )  # fmt: skip
             except (ArithmeticError, ValueError, SQLAlchemyError) as exc:
                 outcome = _failed_draft(s, client, first, exc)
@@ -195,13 +198,12 @@ def _client_draft(
     month: date,
     tenant_filter: str | None,
     rounding: str,
+    install_id: str,
 ) -> ClientOutcome | None:
     profile = profile or new_profile(int(client.id or 0))
     costs = costs if profile.rebill_enabled else []
-    existing = s.exec(  # locked on PostgreSQL: a push claiming it waits for this generation
-        select(EomDraft)
-        .where(EomDraft.client_id == client.id, EomDraft.month == month)
-        .with_for_update()
+    existing = s.exec(
+        select(EomDraft).where(EomDraft.client_id == client.id, EomDraft.month == month)
     ).first()
     if not items and not costs and existing is None:
         return None  # no billing data: nothing to invoice
@@ -217,6 +219,8 @@ def _client_draft(
     if existing is not None and (existing.state in FROZEN_STATES or existing.uncertain):
         # uncertain: an earlier push may have reached Xero; the next push looks it up first
         return ClientOutcome(client.id, client.name, "skipped", existing.id)
+    if existing is not None and not hold(s, existing):
+        return ClientOutcome(client.id, client.name, "skipped", existing.id)  # a push came first
     contact_row = s.get(Contact, (tenant, contact.contact_id)) if contact else None
     if contact_row is not None and contact_row.status != "ACTIVE":
         merged = (
@@ -374,7 +378,9 @@ def _client_draft(
         if draft.state in ("approved", "failed"):
             draft.state, draft.error = "generated", ""
             draft.warnings = [*draft.warnings, "changed since it was approved: approve it again"]
-    draft.idempotency_key = idempotency_key(draft.tenant_id, client.id, month, draft.revision)
+    draft.idempotency_key = idempotency_key(
+        install_id, draft.tenant_id, client.id, month, draft.revision
+    )
     s.add(draft)
     return ClientOutcome(client.id, client.name, outcome, draft.id, list(draft.problems))
 

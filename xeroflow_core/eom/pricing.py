@@ -2,7 +2,7 @@
 
 Line amount = quantity x unit amount at 2 places; tax per line rounded to 2 places, then summed
 (money.py). Account codes and tax types are checked against the synced ledger. Also the draft's
-deterministic Idempotency-Key, which changes only when its content does.
+deterministic Idempotency-Key, which changes only when its content does (or the installation).
 """
 
 from __future__ import annotations
@@ -14,14 +14,18 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from xeroflow_core.eom.billing import REVENUE_ACCOUNT_TYPES, LineSpec
-from xeroflow_core.models import Account, Organisation, TaxRate, utcnow
+from xeroflow_core.models import Account, Installation, Organisation, TaxRate, utcnow
 from xeroflow_core.models.eom import EomDraft, EomDraftLine
 from xeroflow_core.money import ZERO, document_totals, line_amount, line_tax
 
 
-def idempotency_key(tenant_id: str, client_id: int, month: date, revision: int) -> str:
-    """Deterministic per (organisation, client, month, content revision), at most 128 chars."""
-    raw = f"{tenant_id}|{client_id}|{month:%Y-%m}|{revision}".encode()
+def idempotency_key(
+    installation_id: str, tenant_id: str, client_id: int, month: date, revision: int
+) -> str:
+    """Deterministic per (installation, organisation, client, month, content revision), at most
+    128 chars. The installation is in the hash only: another database's client 1 is another
+    client, and must never replay (or be refused) under our key."""
+    raw = f"{installation_id}|{tenant_id}|{client_id}|{month:%Y-%m}|{revision}".encode()
     return (
         f"xeroflow-eom-{month:%Y%m}-{client_id}-r{revision}-{hashlib.sha256(raw).hexdigest()[:24]}"
     )
@@ -146,6 +150,7 @@ def currency_problems(rebill_lines: int, base_currency: str, currency: str) -> l
 
 def reprice(s: Session, draft: EomDraft, rounding: str = "half_up") -> None:
     """Recompute a draft's lines, totals and problems after a person's edit (review.py)."""
+
     lines = existing_lines(s, draft.id)
     ledger = Ledger(s)
     problems = [
@@ -169,9 +174,11 @@ def reprice(s: Session, draft: EomDraft, rounding: str = "half_up") -> None:
         problems = kept
     draft.problems = dedupe(problems)
     draft.revision += 1
+    inst = s.get(Installation, 1)  # written by installation.current() before any draft exists
     draft.idempotency_key = idempotency_key(
-        draft.tenant_id, draft.client_id, draft.month, draft.revision
-    )
+        inst.installation_id if inst else "", draft.tenant_id, draft.client_id, draft.month,
+        draft.revision,
+    )  # fmt: skip
     draft.updated_at = utcnow()
     s.add(draft)
 

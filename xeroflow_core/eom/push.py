@@ -1,13 +1,15 @@
 """The push outbox: approved drafts become DRAFT invoices in Xero exactly once.
 
-For each draft: claim the row (approved -> pushing, committed *before* the call, so a crash
-leaves a trace), PUT /Invoices?summarizeErrors=false with the draft's deterministic
-Idempotency-Key and unique Reference, and store Xero's InvoiceID in the same transaction that
-marks it pushed. When a call may have reached Xero without us hearing the answer (timeout,
-dropped connection, 5xx, unreadable body, a crash before the commit), the next attempt first
-looks the invoice up by Reference and adopts it if it exists; only then does it PUT again.
-A 403 stops the whole push with Xero's message (no retry storm); validation errors stay on the
-draft they belong to.
+For each draft: claim it (claims.py: approved -> pushing, with an owner and a token, committed
+*before* the call so a crash leaves a trace), PUT /Invoices?summarizeErrors=false with its
+Idempotency-Key (installation, organisation, client, month, revision) and unique Reference, and
+store Xero's InvoiceID in the same transaction that marks it pushed, only if the claim is still
+ours. A draft that was claimed before (taken over from a silent push, or sent by an earlier one),
+whose earlier call may have reached Xero, or of a month a restored database may have pushed
+elsewhere is first looked up by Reference and adopted if Xero has it; only then is it PUT.
+A 403 stops the whole push with Xero's message (no retry storm); validation errors stay on their
+draft; after a 429 or an unanswered call the draft waits, approved, with the time to try again,
+and the worker queues that retry itself.
 """
 
 from __future__ import annotations
@@ -16,17 +18,25 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine
 from sqlmodel import select
 
-from xeroflow_core import audit
+from xeroflow_core import audit, installation
 from xeroflow_core.db import session_scope
+from xeroflow_core.eom import claims
 from xeroflow_core.eom.billing import parse_month
-from xeroflow_core.eom.pricing import existing_lines
+from xeroflow_core.eom.claims import STALE_PUSHING, Claim, ClaimLost
+from xeroflow_core.eom.gateway import (
+    InvoiceGateway,
+    XeroGateway,
+    adoption_problem,
+    invoice_body,
+    messages,
+)
+from xeroflow_core.eom.pricing import existing_lines, idempotency_key
 from xeroflow_core.models import utcnow
 from xeroflow_core.models.eom import EomDraft
 from xeroflow_core.settings import Settings
@@ -43,61 +53,19 @@ from xeroflow_core.xero.errors import (
     XeroValidationError,
 )
 
+__all__ = [
+    "STALE_PUSHING", "InvoiceGateway", "PushResult", "PushStopped", "XeroGateway",
+    "handle_push_request", "invoice_body", "push_draft", "push_month",
+]  # fmt: skip
+
 log = logging.getLogger("xeroflow.eom")
 
-STALE_PUSHING = timedelta(minutes=5)  # a 'pushing' row older than this was left by a crash
+UNANSWERED_RETRY = timedelta(minutes=1)  # Xero did not answer: the worker tries again after this
+MAX_REQUEUES = 20  # the worker's automatic retries of one push request, in a row
 
 
 class PushStopped(Exception):
     """Pushing cannot go on for this organisation (403, day limit, reconnect needed)."""
-
-
-class InvoiceGateway(Protocol):
-    """The two calls a push needs (XeroGateway below; tests may wrap it to inject crashes)."""
-
-    def put_invoice(self, invoice: dict[str, Any], idempotency_key: str) -> dict[str, Any]: ...
-
-    def find_by_reference(self, reference: str) -> dict[str, Any] | None: ...
-
-
-class XeroGateway:
-    """PUT and look-up through the sync engineer's XeroClient, for interactive work (it may
-    spend the daily reserve) and with no retries of its own on 5xx/timeouts: after those, the
-    outbox must look the invoice up before it tries again."""
-
-    def __init__(
-        self, engine: Engine, settings: Settings, tenant_id: str, http: Any = None, **opts: Any
-    ) -> None:
-        from xeroflow_core.xero.client import ClientOptions, XeroClient
-
-        options = ClientOptions(retries=0, **opts)
-        self.client = XeroClient(
-            engine, settings, tenant_id, http=http, purpose="interactive", options=options
-        )
-
-    def close(self) -> None:
-        self.client.close()
-
-    def put_invoice(self, invoice: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
-        response = self.client.put(
-            "Invoices",
-            json={"Invoices": [invoice]},
-            params={"summarizeErrors": "false", "unitdp": "4"},
-            headers={"Idempotency-Key": idempotency_key},
-        )
-        body = self.client.json(response)
-        items = body.get("Invoices") if isinstance(body, dict) else None
-        if not items:
-            raise XeroMalformed("Xero answered the invoice push without the invoice")
-        return items[0]
-
-    def find_by_reference(self, reference: str) -> dict[str, Any] | None:
-        quoted = reference.replace('"', '\\"')
-        body = self.client.get_json(
-            "Invoices", params={"where": f'Type=="ACCREC"&&Reference=="{quoted}"'}
-        )
-        found = [i for i in body.get("Invoices") or [] if i.get("Reference") == reference]
-        return found[0] if found else None
 
 
 @dataclass
@@ -106,13 +74,24 @@ class PushResult:
     adopted: list[str] = field(default_factory=list)  # found in Xero after an uncertain call
     failed: dict[str, str] = field(default_factory=dict)  # reference -> Xero's messages
     waiting: dict[str, str] = field(default_factory=dict)  # still approved: retry later
-    stopped: str = ""  # why pushing stopped (403, day limit, reconnect)
+    held: dict[str, str] = field(default_factory=dict)  # another pusher holds it: who, until when
+    lost: dict[str, str] = field(default_factory=dict)  # taken over from us: we wrote nothing
+    took_over: list[str] = field(default_factory=list)  # we took over a silent pusher's claim
+    stopped: str = ""  # why pushing stopped (403, day limit, reconnect, restored database)
     stopped_tenants: set[str] = field(default_factory=set)
+    retry_ids: list[int] = field(default_factory=list)  # drafts worth another push at retry_at
+    retry_at: datetime | None = None
+
+    def later(self, draft_id: int, at: datetime) -> None:
+        self.retry_ids.append(draft_id)
+        self.retry_at = at if self.retry_at is None else max(self.retry_at, at)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "pushed": self.pushed, "adopted": self.adopted, "failed": self.failed,
-            "waiting": self.waiting, "stopped": self.stopped,
+            "waiting": self.waiting, "held": self.held, "lost": self.lost,
+            "took_over": self.took_over, "stopped": self.stopped,
+            "retry_at": self.retry_at.isoformat() if self.retry_at else None,
         }  # fmt: skip
 
     def summary(self) -> str:
@@ -120,69 +99,16 @@ class PushResult:
             f"{len(self.pushed) + len(self.adopted)} in Xero, {len(self.failed)} refused, "
             f"{len(self.waiting)} waiting"
         )
+        if self.held:
+            text += f", {len(self.held)} being pushed by another pusher"
+        if self.lost:
+            text += f", {len(self.lost)} taken over by another pusher"
         return f"{text}; stopped: {self.stopped}" if self.stopped else text
 
-
-def _num(value: Decimal) -> str:
-    """A quantity or amount for Xero as its exact decimal text (Xero reads numeric strings):
-    never through a float, so no digit is lost however long the number is."""
-    return format(Decimal(value), "f")
-
-
-def invoice_body(draft: EomDraft, lines: list) -> dict[str, Any]:
-    """The DRAFT invoice as Xero's PUT expects it (Contact by id only, dates as YYYY-MM-DD)."""
-    body: dict[str, Any] = {
-        "Type": "ACCREC",
-        "Status": "DRAFT",
-        "Contact": {"ContactID": draft.contact_id},
-        "Date": draft.invoice_date.isoformat(),
-        "LineAmountTypes": draft.line_amount_types,
-        "Reference": draft.reference,
-        "LineItems": [
-            {
-                "Description": ln.description,
-                "Quantity": _num(ln.quantity),
-                "UnitAmount": _num(ln.unit_amount),
-                "AccountCode": ln.account_code,
-                "TaxType": ln.tax_type,
-            }
-            for ln in lines
-        ],
-    }
-    if draft.due_date:
-        body["DueDate"] = draft.due_date.isoformat()
-    if draft.currency_code:
-        body["CurrencyCode"] = draft.currency_code
-    return body
-
-
-def _claim(engine: Engine, draft_id: int, stale_after: timedelta) -> bool:
-    """approved (or a stale 'pushing' left by a crash) -> pushing; True if this caller won."""
-    now = utcnow()
-    with session_scope(engine) as s:
-        res = s.execute(
-            update(EomDraft)
-            .where(
-                EomDraft.id == draft_id,
-                or_(
-                    EomDraft.state == "approved",
-                    (EomDraft.state == "pushing") & (EomDraft.updated_at <= now - stale_after),
-                ),
-            )
-            .values(state="pushing", attempts=EomDraft.attempts + 1, uncertain=True, updated_at=now)
-        )
-        return res.rowcount == 1
-
-
-def _finish(engine: Engine, draft_id: int, actor: Actor, action: str, **values: Any) -> None:
-    with session_scope(engine) as s:
-        draft = s.get(EomDraft, draft_id)
-        for k, v in values.items():
-            setattr(draft, k, v)
-        draft.updated_at = utcnow()
-        s.add(draft)
-        audit.record(s, actor, action, draft.reference, state=draft.state,
-                     invoice=draft.xero_invoice_number, error=draft.error)  # fmt: skip
+    def lines(self) -> list[str]:
+        """Each draft that is not in Xero yet, and why, for the CLI."""
+        return [f"{ref}: {msg}" for part in (self.failed, self.waiting, self.held, self.lost)
+                for ref, msg in part.items()]  # fmt: skip
 
 
 def _pushed_values(inv: dict[str, Any]) -> dict[str, Any]:
@@ -194,47 +120,40 @@ def _pushed_values(inv: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _fail(
-    engine: Engine, draft_id: int, actor: Actor, ref: str, msg: str, result: PushResult
-) -> PushResult:
-    """Xero refused this draft (or what it holds under its reference is not this draft)."""
-    _finish(engine, draft_id, actor, "eom.push_failed", state="failed", uncertain=False, error=msg)
-    result.failed[ref] = msg
-    return result
+def _again(at: datetime, worker: bool) -> str:
+    when = f"{at:%H:%M:%S} UTC"
+    return f"the worker pushes it again after {when}" if worker else f"push again after {when}"
 
 
-def _total(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
+@dataclass
+class _Job:
+    """One claimed draft on its way to Xero."""
 
+    claim: Claim
+    actor: Actor
+    body: dict[str, Any]
+    key: str
+    ref: str
+    contact_id: str
+    total: Any
+    look_first: bool
+    worker: bool
 
-def adoption_problem(found: dict[str, Any], contact_id: str, total: Decimal, ref: str) -> str:
-    """Why the invoice Xero holds under our reference is not this draft's ('' if it is): an
-    invoice is adopted only when its contact (case-insensitive) and total are the draft's."""
-    number = str(found.get("InvoiceNumber") or found.get("InvoiceID") or "")
-    contact = str((found.get("Contact") or {}).get("ContactID") or "")
-    if contact.lower() != (contact_id or "").lower():
-        return (
-            f"Xero already has invoice {number} with reference {ref} for another contact: "
-            "change the reference pattern in Billing"
-        )
-    theirs = _total(found.get("Total"))
-    if theirs is None or theirs != total:
-        return (
-            f"Xero already has invoice {number} with reference {ref} and total {theirs}, but "
-            f"this draft's total is {total}: check the invoice in Xero (delete or void it if it "
-            "is not this draft's), then approve and push again"
-        )
-    return ""
+    def finish(self, action: str, **values: Any) -> None:
+        """The last write, fenced on the claim; the row keeps the key this push sent."""
+        self.claim.finish(self.actor, action, idempotency_key=self.key, **values)
 
+    def fail(self, msg: str, result: PushResult) -> PushResult:
+        """Xero refused this draft (or what it holds under its reference is not this draft)."""
+        self.finish("eom.push_failed", state="failed", uncertain=False, error=msg)
+        result.failed[self.ref] = msg
+        return result
 
-def _messages(inv: dict[str, Any]) -> list[str]:
-    out = [str(e.get("Message")) for e in inv.get("ValidationErrors") or [] if e.get("Message")]
-    for ln in inv.get("LineItems") or []:
-        out += [str(e.get("Message")) for e in ln.get("ValidationErrors") or [] if e.get("Message")]
-    return list(dict.fromkeys(out))
+    def wait(self, msg: str, at: datetime, result: PushResult, *, uncertain: bool) -> PushResult:
+        self.finish("eom.push_waiting", state="approved", uncertain=uncertain, error=msg)
+        result.waiting[self.ref] = msg
+        result.later(self.claim.draft_id, at)
+        return result
 
 
 def push_draft(
@@ -247,83 +166,97 @@ def push_draft(
     backoff: Callable[[int], float] = lambda n: min(8.0, 0.5 * 2**n),
     stale_after: timedelta = STALE_PUSHING,
     result: PushResult | None = None,
+    inst: installation.InstallationState | None = None,
+    worker: bool = False,
 ) -> PushResult:
-    """Push one approved draft; raises PushStopped when the organisation refuses writes."""
+    """Push one approved draft; raises PushStopped when the organisation refuses writes.
+    `worker`: the worker requeues what waits, and the messages say so."""
     result = result if result is not None else PushResult()
-    with session_scope(engine) as s:
-        draft = s.get(EomDraft, draft_id)
-        if draft is None:
-            return result
-        look_first = draft.uncertain or draft.state == "pushing"
-    if not _claim(engine, draft_id, stale_after):
-        return result  # pushed, failed, edited or being pushed by someone else meanwhile
-    with session_scope(engine) as s:  # read after the claim: nobody can edit a 'pushing' draft
-        draft = s.get(EomDraft, draft_id)
-        body = invoice_body(draft, existing_lines(s, draft.id))
-        key, ref = draft.idempotency_key, draft.reference
-        contact_id, total = draft.contact_id, draft.total
+    inst = inst or installation.current(engine)
+    claim = claims.take(engine, draft_id, f"{claims.PROCESS} as {actor.username}", stale_after)
+    if claim is None:
+        _note_holder(engine, draft_id, stale_after, result)
+        return result
+    if claim.took_over_from:
+        result.took_over.append(claim.reference)
+    try:
+        with session_scope(engine) as s:  # read after the claim: nobody edits a claimed draft
+            d = s.get(EomDraft, draft_id)
+            key = idempotency_key(inst.installation_id, d.tenant_id, d.client_id, d.month,
+                                  d.revision)  # fmt: skip
+            job = _Job(claim, actor, invoice_body(d, existing_lines(s, d.id)), key, d.reference,
+                       d.contact_id, d.total, claim.look_first or inst.looks_up_first(d.month),
+                       worker)  # fmt: skip
+        gateway.heartbeat = claim.renew  # before each request goes out, and while one waits
+        return _push(gateway, job, attempts, backoff, result)
+    except ClaimLost as exc:
+        log.warning("%s", exc)
+        result.lost[claim.reference] = str(exc)
+        return result
+    finally:
+        gateway.heartbeat = None
+
+
+def _push(
+    gateway: InvoiceGateway, job: _Job, attempts: int, backoff: Callable[[int], float],
+    result: PushResult,
+) -> PushResult:  # fmt: skip
     last = ""
     for n in range(attempts):
         try:
-            if look_first:
-                found = gateway.find_by_reference(ref)
+            job.claim.renew()  # still ours, and alive: before every call to Xero
+            if job.look_first:
+                found = gateway.find_by_reference(job.ref)
                 if found is not None:
-                    why = adoption_problem(found, contact_id, total, ref)
+                    why = adoption_problem(found, job.contact_id, job.total, job.ref)
                     if why:
-                        return _fail(engine, draft_id, actor, ref, why, result)
-                    _finish(engine, draft_id, actor, "eom.push_adopted", **_pushed_values(found))
-                    result.adopted.append(ref)
+                        return job.fail(why, result)
+                    job.finish("eom.push_adopted", **_pushed_values(found))
+                    result.adopted.append(job.ref)
                     return result
-            inv = gateway.put_invoice(body, key)
+            inv = gateway.put_invoice(job.body, job.key)
         except (XeroForbidden, XeroUnauthorized, XeroNeedsReconnect) as exc:
             msg = f"{exc} — {exc.xero_message}. {exc.what_to_do}"
-            _finish(
-                engine,
-                draft_id,
-                actor,
-                "eom.push_stopped",
-                state="approved",
-                uncertain=look_first,
-                error=msg,
-            )
+            job.finish("eom.push_stopped", state="approved", uncertain=job.look_first, error=msg)
             raise PushStopped(msg) from exc
         except XeroRateLimited as exc:
-            msg = f"{exc}. {exc.what_to_do}"
-            _finish(
-                engine,
-                draft_id,
-                actor,
-                "eom.push_waiting",
-                state="approved",
-                uncertain=look_first,
-                error=msg,
-            )
+            at = utcnow() + timedelta(seconds=exc.retry_after)
+            msg = f"Xero answered 429 ({exc.scope} limit): not pushed yet; {_again(at, job.worker)}"
+            job.wait(msg, at, result, uncertain=job.look_first)
             if exc.scope == "day":
                 raise PushStopped(msg) from exc
-            result.waiting[ref] = msg
             return result
         except (XeroValidationError, XeroBadRequest) as exc:  # a 400 for the whole request
             msg = "; ".join(getattr(exc, "messages", None) or []) or exc.xero_message
-            return _fail(engine, draft_id, actor, ref, msg, result)
+            return job.fail(msg, result)
         except (XeroUnavailable, XeroMalformed, XeroError) as exc:
             # the call may have reached Xero: look up by reference before the next PUT
-            look_first, last = True, f"{exc} ({exc.xero_message})"
-            log.info("push %s: %s; attempt %d", ref, last, n + 1)
+            job.look_first, last = True, f"{exc} ({exc.xero_message})"
+            log.info("push %s: %s; attempt %d", job.ref, last, n + 1)
             if n + 1 < attempts:
                 time.sleep(backoff(n))
             continue
         if str(inv.get("StatusAttributeString", "OK")).upper() == "ERROR" or inv.get("HasErrors"):
-            msg = "; ".join(_messages(inv)) or "Xero refused the invoice"
-            return _fail(engine, draft_id, actor, ref, msg, result)
-        _finish(engine, draft_id, actor, "eom.push", **_pushed_values(inv))
-        result.pushed.append(ref)
+            return job.fail("; ".join(messages(inv)) or "Xero refused the invoice", result)
+        job.finish("eom.push", **_pushed_values(inv))
+        result.pushed.append(job.ref)
         return result
-    msg = f"Xero did not answer ({last}); it will be looked up by reference before retrying"
-    _finish(
-        engine, draft_id, actor, "eom.push_waiting", state="approved", uncertain=True, error=msg
+    at = utcnow() + UNANSWERED_RETRY
+    msg = (
+        f"Xero did not answer ({last}); it will be looked up by reference before it is pushed "
+        f"again; {_again(at, job.worker)}"
     )
-    result.waiting[ref] = msg
-    return result
+    return job.wait(msg, at, result, uncertain=True)
+
+
+def _note_holder(engine: Engine, draft_id: int, stale_after: timedelta, result: PushResult) -> None:
+    """Not claimed: if another pusher holds it, say who and until when (a retry may finish it
+    then, should that pusher have died)."""
+    with session_scope(engine) as s:
+        row = s.get(EomDraft, draft_id)
+    if row is not None and row.state == "pushing":
+        result.held[row.reference] = claims.holder_message(row, stale_after)
+        result.later(draft_id, claims.held_until(row, stale_after) + timedelta(seconds=1))
 
 
 GatewayFactory = Callable[[str], InvoiceGateway]
@@ -340,10 +273,16 @@ def push_month(
     gateway_factory: GatewayFactory | None = None,
     **push_opts: Any,
 ) -> PushResult:
-    """Push the month's approved drafts (and finish any left 'pushing' by a crash)."""
+    """Push the month's approved drafts (and finish any left 'pushing' by a dead push)."""
     require(actor, "push_eom")
     first = parse_month(month)
     result = PushResult()
+    try:
+        inst = installation.check_can_push(engine)
+    except installation.RestoredCopy as exc:
+        result.stopped = str(exc)
+        audit.record(engine, actor, "eom.push_run", f"{first:%Y-%m}", **result.as_dict())
+        return result
     with session_scope(engine) as s:
         q = select(EomDraft).where(
             EomDraft.month == first,
@@ -369,7 +308,7 @@ def push_month(
                 continue
             gw = gateways.get(tenant) or gateways.setdefault(tenant, factory(tenant))
             try:
-                push_draft(engine, gw, draft_id, actor, result=result, **push_opts)
+                push_draft(engine, gw, draft_id, actor, result=result, inst=inst, **push_opts)
             except PushStopped as exc:
                 result.stopped = str(exc)
                 result.waiting[f"draft {draft_id}"] = str(exc)
@@ -408,15 +347,36 @@ def requester(engine: Engine, request: Any) -> Actor:
 
 
 def handle_push_request(engine: Engine, settings: Settings, request: Any) -> dict[str, Any]:
-    """The worker's entry point for an "eom_push" work request (params: month, draft_ids),
-    run as the user who asked for it (audited under their name)."""
+    """The worker's entry point for an "eom_push" work request (params: month, draft_ids,
+    retry), run as the user who asked for it (audited under their name). Drafts that wait (a
+    429, no answer from Xero, another pusher holding them) are queued again for the time they
+    can go, up to MAX_REQUEUES times in a row."""
+    from xeroflow_core.sync.requests import submit  # the work queue
+
     params = _field(request, "params")
     if params is None and isinstance(request, dict):
         params = request
     params = params or {}
     tenant = _field(request, "tenant_id")
+    retry = int(params.get("retry") or 0)
+    actor = requester(engine, request)
     result = push_month(
-        engine, settings, requester(engine, request), params["month"], tenant_id=tenant or None,
+        engine, settings, actor, params["month"], tenant_id=tenant or None,
         draft_ids=[int(i) for i in params.get("draft_ids") or []] or None,
+        worker=retry < MAX_REQUEUES,
     )  # fmt: skip
-    return result.as_dict() | {"summary": result.summary()}
+    out = result.as_dict() | {"summary": result.summary()}
+    if result.retry_ids and result.retry_at and not result.stopped:
+        if retry < MAX_REQUEUES:
+            again = {"month": params["month"], "draft_ids": sorted(set(result.retry_ids)),
+                     "retry": retry + 1}  # fmt: skip
+            out["requeued"] = submit(
+                engine, actor, "eom_push", tenant, again, not_before=result.retry_at
+            )
+            out["summary"] += (
+                f"; the worker tries again after {result.retry_at:%H:%M:%S} UTC "
+                f"(push #{out['requeued']})"
+            )
+        else:
+            out["summary"] += "; not retried automatically any more: push them again"
+    return out

@@ -13,10 +13,11 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from xeroflow_core import audit
+from xeroflow_core import audit, installation
 from xeroflow_core.db import session_scope
+from xeroflow_core.eom import claims
 from xeroflow_core.eom.billing import (
     BillingRuleError,
     check_line_amount,
@@ -65,6 +66,7 @@ class DraftView:
     xero_status: str  # the synced invoice's status when synced, else as the push answered
     xero_url: str
     lines: list[EomDraftLine] = field(default_factory=list)
+    held: str = ""  # while 'pushing': which pusher holds it, and until when
 
     @property
     def can_approve(self) -> bool:
@@ -115,6 +117,7 @@ def list_drafts(
                     d.state, list(d.problems), list(d.warnings), d.error, d.xero_invoice_id,
                     synced.invoice_number if synced else d.xero_invoice_number,
                     synced.status if synced else d.xero_status, url, existing_lines(s, d.id),
+                    claims.holder_message(d) if d.state == "pushing" else "",
                 )
             )  # fmt: skip
     return out
@@ -126,16 +129,26 @@ UNCERTAIN_MESSAGE = (
 )
 
 
-def _locked(s, draft_id: int) -> EomDraft | None:  # noqa: ANN001
-    """The draft, row-locked until commit on PostgreSQL: a push claiming it waits, then sees
-    the edited state (and a claim that came first makes this read see 'pushing')."""
-    return s.exec(select(EomDraft).where(EomDraft.id == draft_id).with_for_update()).first()
-
-
-def _editable(s, draft_id: int) -> EomDraft:  # noqa: ANN001
-    draft = _locked(s, draft_id)
+def _read(s: Session, draft_id: int) -> EomDraft:
+    draft = s.get(EomDraft, draft_id)
     if draft is None:
         raise ReviewError(f"draft {draft_id} does not exist")
+    return draft
+
+
+def _hold(s: Session, draft: EomDraft) -> None:
+    """Before the first write: the draft is still as read (claims.hold), else refuse. From
+    here a push's claim waits for this transaction, on SQLite and PostgreSQL alike."""
+    if not claims.hold(s, draft):
+        now = claims.state_now(s, draft.id)
+        raise ReviewError(
+            f"draft {draft.reference} changed while this change was being made (it is now "
+            f"{now}): nothing was saved; look at it again"
+        )
+
+
+def _editable(s: Session, draft_id: int) -> EomDraft:
+    draft = _read(s, draft_id)
     if draft.state not in EDITABLE_STATES:
         raise ReviewError(
             f"draft {draft.reference} is {draft.state}: a change after pushing is made in Xero"
@@ -169,9 +182,11 @@ def update_lines(engine: Engine, actor: Actor, draft_id: int, rows: list[dict]) 
         values = [(_line_values(r), r.get("id")) for r in rows]
     except BillingRuleError as exc:
         raise ReviewError(str(exc)) from exc
+    installation.current(engine)  # the key reprice computes includes the installation id
     with session_scope(engine) as s:
         draft = _editable(s, draft_id)
         old = {ln.id: ln for ln in existing_lines(s, draft.id)}
+        _hold(s, draft)
         keep = set()
         for pos, (vals, line_id) in enumerate(values):
             ln = old.get(int(line_id)) if line_id not in (None, "") else None
@@ -201,9 +216,11 @@ def add_line(engine: Engine, actor: Actor, draft_id: int, **row: object) -> None
         vals = _line_values(row)
     except BillingRuleError as exc:
         raise ReviewError(str(exc)) from exc
+    installation.current(engine)
     with session_scope(engine) as s:
         draft = _editable(s, draft_id)
         pos = len(existing_lines(s, draft.id))
+        _hold(s, draft)
         s.add(EomDraftLine(draft_id=draft.id, source="manual", position=pos, edited=True, **vals))
         s.flush()
         reprice(s, draft, get_settings().rounding)
@@ -216,15 +233,11 @@ def set_excluded(engine: Engine, actor: Actor, draft_id: int, excluded: bool = T
     """Leave a client out of this month's push (or bring it back)."""
     require(actor, "push_eom")
     with session_scope(engine) as s:
-        draft = _locked(s, draft_id)
-        if draft is None:
-            raise ReviewError(f"draft {draft_id} does not exist")
-        if excluded:
-            _editable(s, draft_id)
-            draft.state = "excluded"
-        elif draft.state == "excluded":
-            draft.state = "generated"
-        draft.updated_at = utcnow()
+        draft = _editable(s, draft_id) if excluded else _read(s, draft_id)
+        if not excluded and draft.state != "excluded":
+            return  # included already
+        _hold(s, draft)
+        draft.state, draft.updated_at = ("excluded" if excluded else "generated"), utcnow()
         s.add(draft)
         audit.record(s, actor, "eom.exclude" if excluded else "eom.include", draft.reference)
 
@@ -235,7 +248,7 @@ def approve(engine: Engine, actor: Actor, draft_ids: list[int]) -> list[str]:
     refused = []
     with session_scope(engine) as s:
         for draft_id in draft_ids:
-            draft = _locked(s, draft_id)
+            draft = s.get(EomDraft, draft_id)
             if draft is None:
                 refused.append(f"draft {draft_id} does not exist")
             elif draft.state == "approved":
@@ -244,6 +257,8 @@ def approve(engine: Engine, actor: Actor, draft_ids: list[int]) -> list[str]:
                 refused.append(f"{draft.reference} is {draft.state}")
             elif draft.problems:
                 refused.append(f"{draft.reference}: {'; '.join(draft.problems)}")
+            elif not claims.hold(s, draft):
+                refused.append(f"{draft.reference} changed meanwhile: look at it again")
             else:
                 draft.state, draft.approved_by, draft.updated_at = (
                     "approved",

@@ -8,7 +8,14 @@ from xeroflow_core.models.clients import (
     ClientTrackingOption,
     IgnoredContact,
 )
-from xeroflow_core.models.core import AuditLog, SignInAttempt, SignInSession, User, utcnow
+from xeroflow_core.models.core import (
+    AuditLog,
+    Installation,
+    SignInAttempt,
+    SignInSession,
+    User,
+    utcnow,
+)
 from xeroflow_core.models.eom import *  # noqa: F403
 from xeroflow_core.models.sync import *  # noqa: F403
 from xeroflow_core.models.synced import (
@@ -40,6 +47,7 @@ __all__ = [
     "DocumentLine",
     "ExpenseClaim",
     "IgnoredContact",
+    "Installation",
     "Invoice",
     "OAuthFlow",
     "Organisation",

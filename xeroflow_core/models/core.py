@@ -71,3 +71,19 @@ class SignInAttempt(SQLModel, table=True):
     username: str = Field(index=True, max_length=64)
     client: str = Field(default="", index=True, max_length=100)
     ok: bool = Field(default=False)
+
+
+class Installation(SQLModel, table=True):
+    """This XeroFlow installation: one row, written once. `installation_id` is random and goes
+    into every Idempotency-Key, so two databases pushing to one Xero organisation never share
+    keys; `database_identity` is where the row was written, so a copy restored elsewhere is
+    noticed (and refused for pushes until an admin confirms it)."""
+
+    __tablename__ = "installation"
+
+    id: int = Field(default=1, primary_key=True)
+    installation_id: str = Field(max_length=32)
+    database_identity: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    confirmed_by: str = Field(default="", max_length=64)  # who confirmed a restored copy
+    confirmed_at: datetime | None = None

@@ -103,6 +103,10 @@ class EomDraft(SQLModel, table=True):
     idempotency_key: str = Field(default="", max_length=128)
     attempts: int = Field(default=0)
     uncertain: bool = Field(default=False)  # a call may have reached Xero: look up first
+    # the push holding the draft while 'pushing': every write it makes requires its token, and
+    # it renews updated_at while alive; after STALE_PUSHING without renewal it may be taken over
+    claim_owner: str = Field(default="", max_length=128)  # process and user, for messages
+    claim_token: str = Field(default="", max_length=36)
     xero_invoice_id: str = Field(default="", max_length=64)
     xero_invoice_number: str = Field(default="", max_length=255)
     xero_status: str = Field(default="", max_length=16)  # as Xero answered the push

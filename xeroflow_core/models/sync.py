@@ -75,6 +75,7 @@ class WorkRequest(SQLModel, table=True):
     params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     requested_by: str = Field(default="", max_length=64)
     requested_at: dt.datetime = Field(default_factory=utcnow)
+    not_before: dt.datetime | None = None  # a retry waits until then (e.g. Xero's Retry-After)
     status: str = Field(default="pending", max_length=16)  # pending, running, done, failed
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None

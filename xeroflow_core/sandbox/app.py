@@ -20,7 +20,7 @@ from . import connections, identity, tokens
 from .config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxConfig
 from .console import console_routes
 from .controls import control_routes
-from .pipeline import api
+from .pipeline import SERVER_SEND, api
 from .responses import unserved
 from .state import Sandbox
 
@@ -94,6 +94,16 @@ async def index(request: Request) -> Response:
     )
 
 
+class SandboxApp(Starlette):
+    """Starlette that keeps the HTTP server's own `send` in the scope, so a `lose_answer` fault
+    can close the connection itself (middleware wraps `send` in closures)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope[SERVER_SEND] = send
+        await super().__call__(scope, receive, send)
+
+
 async def no_route(request: Request, exc: Exception) -> Response:
     """A path or method no route serves: Xero's 404 (or 405), not the framework's text page."""
     status = exc.status_code if isinstance(exc, HTTPException) else 404
@@ -123,7 +133,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     ]
     if config.test_controls:
         routes += control_routes() + console_routes()
-    app = Starlette(routes=routes, exception_handlers={404: no_route, 405: no_route})
+    app = SandboxApp(routes=routes, exception_handlers={404: no_route, 405: no_route})
     app.state.sandbox = sandbox
     app.add_middleware(XeroHeaders, sandbox=sandbox)  # type: ignore[arg-type]
     return app

@@ -131,6 +131,7 @@ def snapshot(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
             {
                 "id": d.id,
                 "number": d.number,
+                "reference": d.reference,
                 "type": d.type,
                 "status": d.status,
                 "contactId": d.contact_id,

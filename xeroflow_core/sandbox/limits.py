@@ -119,7 +119,9 @@ class Limiter:
             }
 
 
-FAULT_KINDS = ("rate_limit", "status", "slow", "drop", "malformed", "touch_while_paging")
+FAULT_KINDS = (
+    "rate_limit", "status", "slow", "drop", "malformed", "touch_while_paging", "lose_answer",
+)  # fmt: skip
 
 
 @dataclass

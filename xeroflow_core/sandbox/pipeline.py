@@ -1,7 +1,8 @@
 """The Accounting API request pipeline (`/api.xro/2.0/...`), in Xero's order: armed faults,
 bearer token (401), `xero-tenant-id` (403), scope (401 insufficient_scope), rate limits (429),
 user role on writes (403), then the handler. Every tenant response carries the
-X-*Limit-Remaining headers and a Server-Timing figure.
+X-*Limit-Remaining headers and a Server-Timing figure. A `lose_answer` fault fires after the
+handler: the work is done (an invoice created), then the connection closes with no answer.
 """
 
 from __future__ import annotations
@@ -97,6 +98,30 @@ class DropConnection(Response):
         await send({"type": "http.response.body", "body": b'{"Invoices":[', "more_body": False})
 
 
+class AnswerLost(ConnectionError):
+    """Raised in-process (no socket to close) where a served sandbox would hang up."""
+
+
+SERVER_SEND = "xero_sandbox.server_send"  # scope key: the HTTP server's own `send` (app.py)
+
+
+class HangUp(Response):
+    """The request was processed; then the connection closes before a single byte of the
+    answer, as when a proxy or the network drops it (the client sees "server disconnected")."""
+
+    def __init__(self) -> None:
+        super().__init__(b"", status_code=200)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # uvicorn's send is a method of the request cycle, which holds the connection
+        server_send = scope.get(SERVER_SEND)
+        transport = getattr(getattr(server_send, "__self__", None), "transport", None)
+        if transport is None:
+            raise AnswerLost("the sandbox closed the connection without an answer")
+        transport.close()
+        await asyncio.sleep(0)  # the server notes the disconnect before it would answer for us
+
+
 async def api(request: Request) -> Response:
     """Every `/api.xro/2.0/...` call goes through here."""
     sb = sb_of(request)
@@ -154,6 +179,8 @@ async def api(request: Request) -> Response:
         response = problem(400, str(e))
     finally:
         sb.limits.release(org.tenant_id)
+    if sb.faults.take(request.url.path, request.method, tenant, ("lose_answer",)):
+        return HangUp()
     response = negotiate(request, response)
     response.headers.update(verdict.headers)
     response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"

@@ -84,7 +84,12 @@ class SandboxTransport(httpx.BaseTransport):
             body = await resp.aread()
             return resp.status_code, resp.headers.raw, body
 
-        status, headers, body = asyncio.run_coroutine_threadsafe(run(), self._loop).result()
+        from .pipeline import AnswerLost
+
+        try:
+            status, headers, body = asyncio.run_coroutine_threadsafe(run(), self._loop).result()
+        except AnswerLost as exc:
+            raise httpx.RemoteProtocolError(str(exc), request=request) from None
         return httpx.Response(status, headers=headers, content=body, request=request)
 
     def close(self) -> None:

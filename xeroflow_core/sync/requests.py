@@ -8,10 +8,10 @@ kind while holding the organisation's lease, and records the result or Xero's er
 from __future__ import annotations
 
 import importlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, or_, update
 from sqlmodel import select
 
 from xeroflow_core import audit
@@ -34,16 +34,23 @@ class HandlerMissing(RuntimeError):
 
 
 def submit(
-    engine: Engine, actor: Actor, kind: str, tenant_id: str | None, params: dict[str, Any]
+    engine: Engine,
+    actor: Actor,
+    kind: str,
+    tenant_id: str | None,
+    params: dict[str, Any],
+    not_before: datetime | None = None,
 ) -> int:
-    """Queue work for the worker; returns the request id. The caller checks its own
-    permission (each feature knows what its kind needs); the request is audited here."""
+    """Queue work for the worker (not to start before `not_before`, when given); returns the
+    request id. The caller checks its own permission (each feature knows what its kind
+    needs); the request is audited here."""
     if kind not in REQUEST_HANDLERS:
         raise ValueError(f"unknown work kind {kind!r}; known: {', '.join(REQUEST_HANDLERS)}")
     with session_scope(engine) as s:
         row = WorkRequest(
-            kind=kind, tenant_id=tenant_id, params=dict(params), requested_by=actor.username
-        )
+            kind=kind, tenant_id=tenant_id, params=dict(params), requested_by=actor.username,
+            not_before=not_before,
+        )  # fmt: skip
         s.add(row)
         s.flush()
         audit.record(s, actor, f"{kind}.requested", tenant_id or "all", request_id=row.id, **params)
@@ -96,10 +103,14 @@ def recent_requests(engine: Engine, limit: int = 20, kind: str | None = None) ->
 
 
 def pending(engine: Engine, limit: int = 20) -> list[WorkRequest]:
+    """Requests waiting to run now (a request with `not_before` waits until then)."""
     with session_scope(engine) as s:
         q = (
             select(WorkRequest)
-            .where(WorkRequest.status == "pending")
+            .where(
+                WorkRequest.status == "pending",
+                or_(WorkRequest.not_before.is_(None), WorkRequest.not_before <= utcnow()),  # type: ignore[union-attr,operator]
+            )
             .order_by(WorkRequest.id)  # type: ignore[arg-type]
             .limit(limit)
         )

@@ -7,6 +7,10 @@ is safe to retry.
   starts in any rolling minute, the daily remainder read from `X-DayLimit-Remaining` on every
   answer (429s included), and a reserve of the daily budget that background sync never spends.
 - A minute (or concurrent) 429 waits `Retry-After` and retries; a day 429 raises at once.
+- A caller that holds something for the call (an EOM push holds its draft's claim) passes
+  `heartbeat`: called with 0 right before each request goes out, and with the seconds before
+  each wait (Retry-After, the minute window) and every 30 s of a long one; it may raise to
+  abandon the call before anything is sent.
 - 5xx, timeouts and dropped connections retry a bounded number of times with exponential backoff
   and jitter — reads always, writes (PUT/POST/DELETE) only when they carry an Idempotency-Key. The httpx transport itself never retries (retries=0): no hidden retries below ours.
 - A 401 TokenExpired forces one single-flight refresh and retries once.
@@ -17,6 +21,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -130,9 +135,13 @@ class XeroClient:
     # --- public calls -----------------------------------------------------------------------
 
     def get(
-        self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        heartbeat: Callable[[float], None] | None = None,
     ) -> httpx.Response:
-        return self.request("GET", path, params=params, headers=headers)
+        return self.request("GET", path, params=params, headers=headers, heartbeat=heartbeat)
 
     def put(
         self,
@@ -140,8 +149,11 @@ class XeroClient:
         json: Any,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        heartbeat: Callable[[float], None] | None = None,
     ) -> httpx.Response:
-        return self.request("PUT", path, params=params, json=json, headers=headers)
+        return self.request(
+            "PUT", path, params=params, json=json, headers=headers, heartbeat=heartbeat
+        )
 
     def post(
         self,
@@ -158,9 +170,13 @@ class XeroClient:
         return parse.loads(response.content)
 
     def get_json(
-        self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        heartbeat: Callable[[float], None] | None = None,
     ) -> dict[str, Any]:
-        body = self.json(self.get(path, params=params, headers=headers))
+        body = self.json(self.get(path, params=params, headers=headers, heartbeat=heartbeat))
         if not isinstance(body, dict):
             from xeroflow_core.xero.errors import XeroMalformed
 
@@ -177,6 +193,7 @@ class XeroClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         headers: dict[str, str] | None = None,
+        heartbeat: Callable[[float], None] | None = None,
     ) -> httpx.Response:
         """One logical call: governed, authenticated, retried where safe, errors typed."""
         url = f"{self.settings.accounting_url}/{path.lstrip('/')}"
@@ -188,8 +205,10 @@ class XeroClient:
         refreshed = False
         while True:
             token = self._token(force=False)
-            self.governor.acquire(self.purpose, self.settings.api_reserve_calls)
+            self.governor.acquire(self.purpose, self.settings.api_reserve_calls, heartbeat)
             try:
+                if heartbeat is not None:
+                    heartbeat(0.0)
                 response = self.http.request(
                     method,
                     url,
@@ -237,6 +256,8 @@ class XeroClient:
                         path=path,
                     )
                 log.info("Xero 429 %s on %s: waiting %.0f s", scope, path, retry_after)
+                if heartbeat is not None:
+                    heartbeat(retry_after)
                 self.governor.block_for(retry_after)
                 continue
             if status in TRANSIENT_STATUSES:

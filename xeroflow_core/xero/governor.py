@@ -24,6 +24,9 @@ def rate_headers(headers: httpx.Headers) -> tuple[int | None, int | None]:
     return number("x-daylimit-remaining"), number("x-minlimit-remaining")
 
 
+WAIT_SLICE_S = 30.0  # the longest sleep between two heartbeats of a waiting caller
+
+
 class Governor:
     """Xero's per-tenant limits, enforced before each call rather than discovered by 429s.
 
@@ -48,9 +51,12 @@ class Governor:
         self.minute_remaining: int | None = None
         self.waited_s = 0.0
 
-    def acquire(self, purpose: str, reserve: int) -> None:
+    def acquire(
+        self, purpose: str, reserve: int, heartbeat: Callable[[float], None] | None = None
+    ) -> None:
         """Take a slot for one call, waiting for the minute window; refuse to dig into the
-        daily reserve for background work."""
+        daily reserve for background work. `heartbeat(seconds)` runs before each wait, and a long
+        wait is cut into slices of WAIT_SLICE_S so that it runs again (a caller's heartbeat)."""
         day = self.day_remaining
         if day is not None and day <= 0:
             raise XeroRateLimited(
@@ -76,6 +82,9 @@ class Governor:
                     if wait <= 0:
                         self._starts.append(now)
                         return
+                if heartbeat is not None:
+                    heartbeat(wait)
+                    wait = min(wait, WAIT_SLICE_S)
                 self.waited_s += wait
                 self.sleep(wait)
         except BaseException:
