@@ -70,17 +70,17 @@ def test_the_worker_stops_with_its_own_exit_code_when_the_file_is_deleted(tmp_pa
 @pytest.fixture
 def fresh_app(monkeypatch) -> Iterator[pytest.MonkeyPatch]:
     """The app's process-wide caches (settings, engine) emptied around a test."""
-    from xeroflow_core.ui.resources import _migrated_engine
+    from xeroflow_core.ui.resources import get_engine
 
     for name in list(os.environ):
         if name.startswith(("XEROFLOW_", "XERO_")):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XEROFLOW_LOGIN_SLEEP", "0")
     get_settings.cache_clear()
-    _migrated_engine.clear()
+    get_engine.clear()
     yield monkeypatch
     get_settings.cache_clear()
-    _migrated_engine.clear()
+    get_engine.clear()
 
 
 def _engine_page() -> None:

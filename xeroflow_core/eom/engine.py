@@ -16,7 +16,6 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from xeroflow_core import audit, installation
@@ -109,14 +108,12 @@ def generate(
         costs = attributed_costs(s, first)
         ledger, claimed = Ledger(s), claims(s)
         for client in list(clients):
-            try:
-                with s.begin_nested():  # one client's failure is undone alone
-                    outcome = _client_draft(
-                        s, ledger, claimed, client, profiles.get(client.id),
-                        items.get(client.id, []), costs.get(client.id, []), first, tenant_id,
-                        rounding, install_id,
-                    )  # fmt: skip
-            except (ArithmeticError, ValueError, SQLAlchemyError) as exc:
+            try:  # a draft is computed before any of it is written (no savepoint needed)
+                outcome = _client_draft(
+                    s, ledger, claimed, client, profiles.get(client.id), items.get(client.id, []),
+                    costs.get(client.id, []), first, tenant_id, rounding, install_id,
+                )  # fmt: skip
+            except (ArithmeticError, ValueError) as exc:
                 outcome = _failed_draft(s, client, first, exc)
             if outcome is not None:
                 result.clients.append(outcome)
@@ -128,9 +125,11 @@ def generate(
 
 
 def _failed_draft(s: Session, client: Client, month: date, exc: Exception) -> ClientOutcome:
-    """A client whose data could not become a draft (an amount beyond what can be computed or
-    stored, a rule that does not hold): its draft, created empty if need be, carries the reason
-    as a problem that blocks approval, and the month goes on for the other clients."""
+    """A client whose data could not be computed into a draft (arithmetic beyond Decimal's
+    reach, a rule that does not hold): its draft, created empty if need be, carries the reason
+    as a problem that blocks approval, and the month goes on for the other clients. Amounts
+    are bounded where they are entered and where fees become lines (billing.py), so nothing
+    unstorable reaches the database."""
     reason = (
         f"this client's billing data could not be invoiced ({type(exc).__name__}: "
         f"{str(exc)[:200]}): check its fees and billing settings"
