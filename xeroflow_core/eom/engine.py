@@ -11,11 +11,13 @@ client on the draft, never raised.
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from xeroflow_core import audit, installation
@@ -108,12 +110,14 @@ def generate(
         costs = attributed_costs(s, first)
         ledger, claimed = Ledger(s), claims(s)
         for client in list(clients):
-            try:  # a draft is computed before any of it is written (no savepoint needed)
-                outcome = _client_draft(
-                    s, ledger, claimed, client, profiles.get(client.id), items.get(client.id, []),
-                    costs.get(client.id, []), first, tenant_id, rounding, install_id,
-                )  # fmt: skip
-            except (ArithmeticError, ValueError) as exc:
+            try:
+                with _undo_alone(s):
+                    outcome = _client_draft(
+                        s, ledger, claimed, client, profiles.get(client.id),
+                        items.get(client.id, []), costs.get(client.id, []), first, tenant_id,
+                        rounding, install_id,
+                    )  # fmt: skip
+            except (ArithmeticError, ValueError, SQLAlchemyError) as exc:
                 outcome = _failed_draft(s, client, first, exc)
             if outcome is not None:
                 result.clients.append(outcome)
@@ -124,12 +128,19 @@ def generate(
     return result
 
 
+def _undo_alone(s: Session) -> AbstractContextManager:
+    """A savepoint, so one client's failure is undone alone, on PostgreSQL. Not on SQLite: a
+    savepoint there opens the transaction at the client's first read, and a push committed
+    between that read and the draft's first write would then make the write fail ("database is
+    locked") instead of finding the draft pushed and skipping it. Amounts are bounded before
+    anything is written, so a client that fails on SQLite fails before its writes."""
+    return s.begin_nested() if s.get_bind().dialect.name != "sqlite" else nullcontext()
+
+
 def _failed_draft(s: Session, client: Client, month: date, exc: Exception) -> ClientOutcome:
-    """A client whose data could not be computed into a draft (arithmetic beyond Decimal's
-    reach, a rule that does not hold): its draft, created empty if need be, carries the reason
-    as a problem that blocks approval, and the month goes on for the other clients. Amounts
-    are bounded where they are entered and where fees become lines (billing.py), so nothing
-    unstorable reaches the database."""
+    """A client whose data could not become a draft (an amount beyond what can be computed or
+    stored, a rule that does not hold): its draft, created empty if need be, carries the reason
+    as a problem that blocks approval, and the month goes on for the other clients."""
     reason = (
         f"this client's billing data could not be invoiced ({type(exc).__name__}: "
         f"{str(exc)[:200]}): check its fees and billing settings"
@@ -144,7 +155,7 @@ def _failed_draft(s: Session, client: Client, month: date, exc: Exception) -> Cl
         draft = EomDraft(
             client_id=client.id, month=month, invoice_date=month_end(month), reference=ref
         )
-    elif draft.state in FROZEN_STATES or draft.uncertain:
+    elif draft.state in FROZEN_STATES or draft.uncertain or not hold(s, draft):
         return ClientOutcome(client.id, client.name, "skipped", draft.id, [reason])
     draft.problems = dedupe([*(draft.problems or []), reason])
     if draft.state in ("approved", "failed"):

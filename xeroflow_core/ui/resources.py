@@ -44,9 +44,5 @@ def get_engine() -> Engine:
     return engine
 
 
-# as on any st.cache_resource function: get_engine.clear() forgets the process's engine
-get_engine.clear = _migrated_engine.clear  # type: ignore[attr-defined]
-
-
 def settings() -> Settings:
     return get_settings()
