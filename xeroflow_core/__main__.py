@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import importlib
+import os
 import sys
 
 from xeroflow_core.settings import SettingsError
@@ -19,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "users": ("xeroflow_core.__main__:users_main", "add, list, set-role, disable users"),
     "worker": ("xeroflow_core.sync.worker:main", "run the background sync worker"),
     "sync": ("xeroflow_core.sync.cli:main", "run one sync in the foreground"),
-    "sandbox": ("xeroflow_core.sandbox.cli:main", "serve the local Xero sandbox"),
+    "sandbox": ("xeroflow_core.__main__:sandbox_main", "serve the local Xero sandbox"),
     "eom": ("xeroflow_core.eom_cli:main", "end-of-month invoicing: generate, list, push"),
     "bench": ("xeroflow_core.bench:main", "benchmarks: sync, queue, profitability"),
 }
@@ -58,6 +59,16 @@ def setup_main(argv: list[str]) -> int:
         for username, _name, role in DEMO_USERS:
             print(f"  {username:<8} role {role}")
     return 0
+
+
+def sandbox_main(argv: list[str]) -> int:
+    """`python -m xero_sandbox`, under the app's command line for the demo; `XEROFLOW_SANDBOX_KEY`
+    (the name the app's docs give the control key) is passed on as the sandbox's own variable."""
+    from xero_sandbox import cli  # the sandbox is a demo and test tool, not needed in production
+
+    if os.environ.get("XEROFLOW_SANDBOX_KEY"):
+        os.environ.setdefault(cli.KEY_ENV, os.environ["XEROFLOW_SANDBOX_KEY"])
+    return cli.main(argv)
 
 
 def users_main(argv: list[str]) -> int:

@@ -286,10 +286,10 @@ def check(ctx: dict, month: date, tally: Tally) -> None:
 
 
 def run(args: argparse.Namespace) -> tuple[Tally, dict]:
+    from xero_sandbox.access import KEY_HEADER
+    from xero_sandbox.app import SandboxConfig
+    from xero_sandbox.server import serve_in_thread
     from xeroflow_core.bench.sync import _settings
-    from xeroflow_core.sandbox.access import KEY_HEADER
-    from xeroflow_core.sandbox.app import SandboxConfig
-    from xeroflow_core.sandbox.server import serve_in_thread
 
     rng = random.Random(args.seed)
     tally, started = Tally(), time.monotonic()

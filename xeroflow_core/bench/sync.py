@@ -79,11 +79,11 @@ def connect(engine: Engine, settings: Settings, http: httpx.Client) -> dict[str,
 
 
 def _serve(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
-    from xeroflow_core.sandbox.server import free_port
+    from xero_sandbox.server import free_port
 
     port = free_port()
     cmd = [
-        sys.executable, "-m", "xeroflow_core", "sandbox", "--port", str(port), "--size", "large",
+        sys.executable, "-m", "xero_sandbox", "--port", str(port), "--size", "large",
         "--invoices", str(args.invoices), "--contacts", str(args.contacts), "--no-rate-limits",
         "--seed", str(args.seed),
     ]  # fmt: skip
@@ -304,8 +304,8 @@ class PacingProbe:
 def paced(args: argparse.Namespace) -> dict[str, Any]:
     """Real limits, scaled clock: the governor's sleeps move the sandbox's frozen clock."""
 
-    from xeroflow_core.sandbox.app import SandboxConfig, create_app
-    from xeroflow_core.sandbox.server import serve_app_in_thread
+    from xero_sandbox.app import SandboxConfig, create_app
+    from xero_sandbox.server import serve_app_in_thread
     from xeroflow_core.sync.engine import sync_tenant
     from xeroflow_core.xero.client import ClientOptions
 
