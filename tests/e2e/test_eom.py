@@ -173,6 +173,7 @@ def test_staff_edit_billing_data_on_the_clients_page(page: Page, loop: Loop) -> 
     wait_ready(page)
     expect(page.get_by_text("Billing settings saved.").first).to_be_visible()
     page.get_by_role("tab", name="Billing").click()
+    wait_ready(page)
     panel = page.get_by_role("tabpanel", name="Billing")
     pick(page, "Kind", "recurring", panel)
     pick(page, "Frequency", "quarterly", panel)
