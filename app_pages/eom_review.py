@@ -248,7 +248,11 @@ if can_push:
     tenants = sorted({d.tenant_id for d in drafts if d.tenant_id})
     if allowed(actor, "resync") and p2.button("Sync statuses from Xero", key="eom_sync"):
         ids = [act(work.request_sync, engine, actor, t, full=False) for t in tenants]
-        st.session_state["eom_syncs"] = [i for i in ids if i]
+        queued = [i for i in ids if i]
+        st.session_state["eom_syncs"] = queued
+        if queued:  # replaces the last sync's "Statuses synced", which is stale until this runs
+            flash("eom", f"Sync {', '.join(f'#{i}' for i in queued)} queued: the worker reads "
+                  "the invoices' statuses from Xero.")  # fmt: skip
         st.rerun()
 
 st.subheader("Review a draft")
