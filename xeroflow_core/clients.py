@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.client_journal import (  # noqa: F401 - undo is part of this API
     MAPPINGS,
     Journal,
@@ -39,7 +40,7 @@ from xeroflow_core.models import (
     utcnow,
 )
 from xeroflow_core.text import comparable, plain
-from xeroflow_core.users import SYSTEM, Actor, require
+from xeroflow_core.users import require
 
 ContactKey = tuple[str, str]  # (tenant_id, contact_id)
 STATUSES = ("active", "archived")

@@ -18,12 +18,13 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import Organisation, ProfitAndLossReport
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.profitability import periods
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import require
 
 log = logging.getLogger("xeroflow.reports")
 REPORT_PATH = "Reports/ProfitAndLoss"

@@ -28,10 +28,10 @@ from sqlalchemy import Engine, func, not_, update
 from sqlmodel import select
 
 from xeroflow_core import audit
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import SignInAttempt, SignInSession, User, utcnow
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import Actor
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ import pytest
 
 from tests.support import factories as f
 from xeroflow_core import matching as m
+from xeroflow_core.actor import Actor
 from xeroflow_core.client_financials import client_list
 from xeroflow_core.text import MAX_SEARCH_CHARS, parse_id
-from xeroflow_core.users import Actor
 
 STAFF = Actor("sam", "staff")
 

@@ -12,9 +12,10 @@ from sqlmodel import select
 
 from tests.support import factories as f
 from xeroflow_core import matching as m
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import AuditLog, Client, ClientContactLink, Contact
-from xeroflow_core.users import Actor, PermissionDenied
+from xeroflow_core.users import PermissionDenied
 
 STAFF = Actor("sam", "staff")
 PARTNER = Actor("pat", "partner")

@@ -6,7 +6,7 @@ import pytest
 
 from tests.support import factories as f
 from xeroflow_core import matching as m
-from xeroflow_core.users import Actor
+from xeroflow_core.actor import Actor
 
 STAFF = Actor("sam", "staff")
 

@@ -19,6 +19,7 @@ from tests.eom.sandbox_ledger import in_xero, puts
 from tests.eom.test_push import NO_WAIT, approved_month, arm
 from tests.support.connect import connect_sandbox
 from xeroflow_core import installation
+from xeroflow_core.actor import SYSTEM
 from xeroflow_core.db import make_engine, session_scope
 from xeroflow_core.eom import claims, review
 from xeroflow_core.eom.push import push_month
@@ -27,7 +28,7 @@ from xeroflow_core.models.eom import EomDraft
 from xeroflow_core.models.sync import WorkRequest
 from xeroflow_core.sync import requests as work
 from xeroflow_core.sync.worker import process_pending
-from xeroflow_core.users import SYSTEM, PermissionDenied
+from xeroflow_core.users import PermissionDenied
 
 
 @pytest.fixture

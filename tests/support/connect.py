@@ -14,8 +14,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 from sqlalchemy import Engine
 
+from xeroflow_core.actor import Actor
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import Actor, get_user
+from xeroflow_core.users import get_user
 from xeroflow_core.xero.oauth import (
     CallbackResult,
     active_tenants,

@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import AuditLog
 from xeroflow_core.settings import load_settings
 from xeroflow_core.sync import requests as wr
 from xeroflow_core.sync.worker import process_pending
-from xeroflow_core.users import SYSTEM, Actor, PermissionDenied
+from xeroflow_core.users import PermissionDenied
 
 ADMIN, PARTNER, STAFF = Actor("ada", "admin"), Actor("pat", "partner"), Actor("sam", "staff")
 

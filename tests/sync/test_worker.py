@@ -19,11 +19,11 @@ from sqlmodel import select
 
 from tests.support.sandbox import control, sandbox_config
 from tests.support.sync import connect, db_contacts, db_invoices, sandbox_contacts
+from xeroflow_core.actor import SYSTEM
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.sync import SyncResourceState, SyncRun, WorkRequest
 from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.sync import requests as wr
-from xeroflow_core.users import SYSTEM
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet
 
 from xeroflow_core import audit
 from xeroflow_core import settings as settings_mod
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import make_engine
 from xeroflow_core.settings import (
     DEMO_COOKIE_KEY,
@@ -20,16 +21,14 @@ from xeroflow_core.settings import (
     SettingsError,
     load_settings,
 )
+from xeroflow_core.ui.pages import PAGES, pages_for
 from xeroflow_core.users import (
-    PAGES,
     PERMISSIONS,
-    Actor,
     PermissionDenied,
     add_user,
     can,
     ensure_demo_users,
     list_users,
-    pages_for,
     require,
     set_disabled,
     set_role,

@@ -13,10 +13,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from xeroflow_core import settings as settings_mod
+from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.settings import DEMO_TOKEN_KEY, SettingsError, load_settings
 from xeroflow_core.users import (
-    SYSTEM,
-    Actor,
     PermissionDenied,
     add_user,
     check_password_strength,

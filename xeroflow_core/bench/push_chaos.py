@@ -39,8 +39,8 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.db import make_engine, migrate, session_scope
-from xeroflow_core.users import SYSTEM, Actor
 
 AGENCY = "Demo Agency Ltd"
 BENCH = Actor("bench", "admin")

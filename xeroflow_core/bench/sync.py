@@ -52,8 +52,8 @@ def _settings(url: str, database_url: str) -> Settings:
 
 def connect(engine: Engine, settings: Settings, http: httpx.Client) -> dict[str, str]:
     """Consent to every sandbox organisation over HTTP (as a person would); name -> tenant."""
+    from xeroflow_core.actor import Actor
     from xeroflow_core.models import XeroConnection
-    from xeroflow_core.users import Actor
     from xeroflow_core.xero.oauth import choose_organisations, handle_callback, start_authorization
 
     actor = Actor("bench", "admin")

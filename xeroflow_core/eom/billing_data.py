@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from xeroflow_core import audit
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom.billing import (
     FREQUENCIES,
@@ -33,7 +34,7 @@ from xeroflow_core.eom.billing import (
 )
 from xeroflow_core.models import Account, Client, ClientContactLink, Contact, TaxRate, utcnow
 from xeroflow_core.models.eom import BillingItem, BillingProfile
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import require
 
 PROFILE_FIELDS = (
     "tenant_id", "contact_id", "line_amount_types", "terms_type", "terms_value",

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from xeroflow_core import audit, installation
+from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import claims
 from xeroflow_core.eom.billing import parse_month
@@ -40,7 +41,7 @@ from xeroflow_core.eom.pricing import existing_lines, idempotency_key
 from xeroflow_core.models import utcnow
 from xeroflow_core.models.eom import EomDraft
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import SYSTEM, Actor, get_user, require
+from xeroflow_core.users import get_user, require
 from xeroflow_core.xero.errors import (
     XeroBadRequest,
     XeroError,

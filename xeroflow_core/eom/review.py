@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from xeroflow_core import audit, installation
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import claims
 from xeroflow_core.eom.billing import (
@@ -29,7 +30,7 @@ from xeroflow_core.eom.pricing import existing_lines, reprice
 from xeroflow_core.models import Client, Contact, Invoice, Organisation, utcnow
 from xeroflow_core.models.eom import EomDraft, EomDraftLine
 from xeroflow_core.settings import Settings, get_settings
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import require
 from xeroflow_core.xero.links import xero_link
 
 EDITABLE_STATES = ("generated", "approved", "failed")

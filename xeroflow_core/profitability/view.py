@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from xeroflow_core import reports
+from xeroflow_core.actor import Actor
 from xeroflow_core.models import (
     Client,
     ClientContactLink,
@@ -35,7 +36,7 @@ from xeroflow_core.profitability.periods import Period, comparison_period, previ
 from xeroflow_core.profitability.reconcile import Reconciliation, reconcile
 from xeroflow_core.sync.status import data_version as sync_version
 from xeroflow_core.sync.status import last_successful_sync
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import require
 
 
 @dataclass(frozen=True)

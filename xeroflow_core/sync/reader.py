@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from xeroflow_core import audit
+from xeroflow_core.actor import SYSTEM
 from xeroflow_core.sync import runs
 from xeroflow_core.sync.lease import Lease
 from xeroflow_core.sync.resources import PAGE_SIZE, PageContext, Resource
-from xeroflow_core.users import SYSTEM
 from xeroflow_core.xero import parse
 from xeroflow_core.xero.client import XeroClient
 from xeroflow_core.xero.errors import XeroMalformed

@@ -15,10 +15,11 @@ from sqlalchemy import Engine, or_, update
 from sqlmodel import select
 
 from xeroflow_core import audit
+from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.models.sync import WorkRequest
-from xeroflow_core.users import SYSTEM, Actor, require
+from xeroflow_core.users import require
 
 # kind -> "module:function(engine, settings, request) -> dict", imported when first needed
 REQUEST_HANDLERS: dict[str, str] = {

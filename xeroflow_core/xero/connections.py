@@ -17,11 +17,12 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from xeroflow_core import audit
+from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.models.xero import XeroConnection, XeroToken
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import SYSTEM, Actor, require
+from xeroflow_core.users import require
 from xeroflow_core.xero.tokens import (
     HTTP_TIMEOUT_S,
     NeedsReconnect,

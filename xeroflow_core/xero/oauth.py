@@ -22,11 +22,12 @@ from sqlalchemy import Engine, delete, update
 from sqlmodel import select
 
 from xeroflow_core import audit
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.models.xero import OAuthFlow, XeroConnection, XeroToken
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import require
 from xeroflow_core.xero.connections import (
     USED_STATUSES,
     active_tenants,

@@ -229,7 +229,7 @@ def _store_rotated(
 def mark_token_needs_reconnect(engine: Engine, token_id: int, reason: str) -> None:
     """The whole authorisation is dead (invalid_grant): mark it and every organisation on it."""
     from xeroflow_core import audit
-    from xeroflow_core.users import SYSTEM
+    from xeroflow_core.actor import SYSTEM
 
     now = utcnow()
     with session_scope(engine) as s:
