@@ -10,13 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from xeroflow_core import installation
+from xeroflow_core import work as work
 from xeroflow_core.eom import billing_data, review
 from xeroflow_core.eom.billing import UNIT_HELP, BillingRuleError, parse_month, previous_month
 from xeroflow_core.eom.engine import generate
 from xeroflow_core.eom.review import sentence
 from xeroflow_core.models.core import utc_today, utcnow
 from xeroflow_core.money import fmt_money
-from xeroflow_core.sync import requests as work
 from xeroflow_core.text import md, plain, plain_table
 from xeroflow_core.ui.actions import action_round, flash, run_action, show_flash
 from xeroflow_core.ui.guard import allowed, require_page

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from tests.support import factories as f
-from xeroflow_core import matching as m
+from xeroflow_core import clients as m
 from xeroflow_core.actor import Actor
-from xeroflow_core.client_financials import client_list
+from xeroflow_core.clients.financials import client_list
 from xeroflow_core.text import MAX_SEARCH_CHARS, parse_id
 
 STAFF = Actor("sam", "staff")

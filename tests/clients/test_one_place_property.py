@@ -13,7 +13,7 @@ from sqlalchemy import delete
 from sqlmodel import func, select
 
 from tests.support import factories as f
-from xeroflow_core import matching as m
+from xeroflow_core import clients as m
 from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import (

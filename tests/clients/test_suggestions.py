@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support import factories as f
-from xeroflow_core import matching as m
+from xeroflow_core import clients as m
 from xeroflow_core.actor import Actor
 
 STAFF = Actor("sam", "staff")

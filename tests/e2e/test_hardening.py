@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.harness import StreamlitServer, signed_in, wait_ready
 from tests.support import factories as f
-from xeroflow_core import matching as m
+from xeroflow_core import clients as m
 from xeroflow_core.actor import SYSTEM
 from xeroflow_core.db import make_engine, migrate
 from xeroflow_core.text import WORD_JOINER

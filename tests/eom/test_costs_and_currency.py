@@ -60,7 +60,7 @@ def test_only_posted_receipts_are_a_clients_cost(engine) -> None:
     AUTHORISED, claim AUTHORISED or PAID) - the same rule in profitability, EOM rebilling and
     the client page."""
     from tests.profitability.builders import receipt
-    from xeroflow_core.client_financials import client_financials
+    from xeroflow_core.clients.financials import client_financials
 
     ledger(engine)
     acme, _ = client(engine, "Acme", rebill_account_code="260", rebill_tax_type="OUTPUT2")

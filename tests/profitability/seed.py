@@ -11,7 +11,6 @@ from sqlalchemy import Engine, select
 from tests.support.sandbox import sandbox_config
 from tests.support.sync import synced_sandbox_db
 from xeroflow_core import profitability as pf
-from xeroflow_core import reports
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import (
     Client,
@@ -20,6 +19,7 @@ from xeroflow_core.models import (
     Contact,
     TrackingOption,
 )
+from xeroflow_core.profitability import xero_report as reports
 from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.xero.client import reset_governors
 

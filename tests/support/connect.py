@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from xeroflow_core.actor import Actor
 from xeroflow_core.settings import Settings
+from xeroflow_core.sync.jobs import request_initial_sync
 from xeroflow_core.users import get_user
 from xeroflow_core.xero.oauth import (
     CallbackResult,
@@ -91,7 +92,9 @@ def connect_sandbox_result(
     actor = _actor(engine, username)
     url = _start(engine, settings, actor)
     query = consent(settings, url, tenant_names=tenant_names, http=http)
-    return handle_callback(engine, settings, actor, query, http=http)
+    return handle_callback(
+        engine, settings, actor, query, http=http, on_new_organisations=request_initial_sync
+    )
 
 
 def connect_sandbox(
@@ -110,7 +113,9 @@ def connect_sandbox(
     )
     assert result.ok, result.message
     already = [c.tenant_id for c in active_tenants(engine)]
-    choose_organisations(engine, _actor(engine, username), sorted({*already, *result.tenant_ids}))
+    actor = _actor(engine, username)
+    enabled = choose_organisations(engine, actor, sorted({*already, *result.tenant_ids}))
+    request_initial_sync(engine, actor, enabled)
     return result.tenant_ids
 
 

@@ -20,8 +20,8 @@ from streamlit.testing.v1 import AppTest
 
 from xeroflow_core.db import DatabaseFileGone, make_engine, migrate, session_scope
 from xeroflow_core.settings import get_settings
-from xeroflow_core.sync.worker import EXIT_DATABASE_GONE
 from xeroflow_core.users import ensure_demo_users, list_users
+from xeroflow_core.worker import EXIT_DATABASE_GONE
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -54,6 +54,7 @@ def connect(engine: Engine, settings: Settings, http: httpx.Client) -> dict[str,
     """Consent to every sandbox organisation over HTTP (as a person would); name -> tenant."""
     from xeroflow_core.actor import Actor
     from xeroflow_core.models import XeroConnection
+    from xeroflow_core.sync.jobs import request_initial_sync
     from xeroflow_core.xero.oauth import choose_organisations, handle_callback, start_authorization
 
     actor = Actor("bench", "admin")
@@ -68,10 +69,12 @@ def connect(engine: Engine, settings: Settings, http: httpx.Client) -> dict[str,
     form["action"] = "allow"
     resp = http.post(urljoin(url, action), data=form, follow_redirects=False)
     query = {k: v[0] for k, v in parse_qs(urlsplit(resp.headers["location"]).query).items()}
-    result = handle_callback(engine, settings, actor, query, http=http)
+    result = handle_callback(
+        engine, settings, actor, query, http=http, on_new_organisations=request_initial_sync
+    )
     if not result.ok:
         raise RuntimeError(result.message)
-    choose_organisations(engine, actor, result.tenant_ids)
+    request_initial_sync(engine, actor, choose_organisations(engine, actor, result.tenant_ids))
     from sqlmodel import Session, select
 
     with Session(engine) as s:

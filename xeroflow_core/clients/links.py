@@ -2,10 +2,10 @@
 
 Every function here is an action a person takes: it checks the actor's permission on the server,
 writes the change and its audit row in one transaction, and journals what it changed (before and
-after) in `client_change`, so `undo(audit_id)` (in `client_journal`) can put things back.
-This module holds only those actions. Reads live elsewhere: the Unmatched Queue and pickers in
-`xeroflow_core.matching`, the client list and one client's figures in
-`xeroflow_core.client_financials`, suggestions in `xeroflow_core.suggestions`.
+after) in `client_change`, so `undo(audit_id)` (in `journal.py`) can put things back.
+This module holds only those actions. Reads live beside it: the Unmatched Queue and pickers in
+`queue.py`, the client list and one client's figures in `financials.py`, suggestions in
+`suggestions.py`.
 """
 
 from __future__ import annotations
@@ -16,20 +16,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from xeroflow_core.actor import SYSTEM, Actor
-from xeroflow_core.client_journal import (  # noqa: F401 - undo is part of this API
+from xeroflow_core.clients.journal import (
     MAPPINGS,
     Journal,
-    UndoError,
     client_fields,
-    created_audit_id,
-    describe,
     get_client,
     link_of,
     set_ignore,
     set_link,
     set_mapping,
-    undo,
-    undoable,
 )
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import (

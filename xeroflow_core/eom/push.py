@@ -42,6 +42,7 @@ from xeroflow_core.models import utcnow
 from xeroflow_core.models.eom import EomDraft
 from xeroflow_core.settings import Settings
 from xeroflow_core.users import get_user, require
+from xeroflow_core.work import submit
 from xeroflow_core.xero.errors import (
     XeroBadRequest,
     XeroError,
@@ -352,8 +353,6 @@ def handle_push_request(engine: Engine, settings: Settings, request: Any) -> dic
     retry), run as the user who asked for it (audited under their name). Drafts that wait (a
     429, no answer from Xero, another pusher holding them) are queued again for the time they
     can go, up to MAX_REQUEUES times in a row."""
-    from xeroflow_core.sync.requests import submit  # the work queue
-
     params = _field(request, "params")
     if params is None and isinstance(request, dict):
         params = request

@@ -31,6 +31,7 @@ from xeroflow_core.models import Client, Contact, Invoice, Organisation, utcnow
 from xeroflow_core.models.eom import EomDraft, EomDraftLine
 from xeroflow_core.settings import Settings, get_settings
 from xeroflow_core.users import require
+from xeroflow_core.work import submit
 from xeroflow_core.xero.links import xero_link
 
 EDITABLE_STATES = ("generated", "approved", "failed")
@@ -299,8 +300,6 @@ def request_push(
         )
     if not tenants:
         raise ReviewError("nothing to push: " + ("; ".join(refused) or "no approved drafts"))
-    from xeroflow_core.sync.requests import submit  # the sync engineer's work queue
-
     params = {"month": f"{first:%Y-%m}", "draft_ids": list(draft_ids)}
     request_ids = [submit(engine, actor, "eom_push", tenant, params) for tenant in tenants]
     # audited once, by the work queue ("eom_push.requested", one per organisation)

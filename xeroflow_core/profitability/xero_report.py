@@ -25,6 +25,7 @@ from xeroflow_core.models.core import utcnow
 from xeroflow_core.profitability import periods
 from xeroflow_core.settings import Settings
 from xeroflow_core.users import require
+from xeroflow_core.work import submit
 
 log = logging.getLogger("xeroflow.reports")
 REPORT_PATH = "Reports/ProfitAndLoss"
@@ -206,8 +207,6 @@ def refresh_reports(engine: Engine, settings: Settings, today: date | None = Non
 
 def request_report(engine: Engine, actor: Actor, tenant_id: str, start: date, end: date) -> int:
     """A person asks for Xero's P&L of a period: checked, audited, queued for the worker."""
-    from xeroflow_core.sync.requests import submit
-
     require(actor, "view_profitability")
     if end < start:
         raise ValueError("the period ends before it starts")
