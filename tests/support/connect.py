@@ -129,7 +129,8 @@ def put_draft_invoice(
 ) -> httpx.Response:
     """PUT one DRAFT sales invoice with the stored token, the way a write to Xero does; a 403
     marks the connection "lost write access" (as the API client does on any write)."""
-    from xeroflow_core.xero.tokens import get_access_token, mark_lost_write_access
+    from xeroflow_core.xero.connections import mark_lost_write_access
+    from xeroflow_core.xero.tokens import get_access_token
 
     token = get_access_token(engine, settings, tenant_id, http=http)
     body = {

@@ -43,6 +43,7 @@ from xeroflow_core.models.eom import EomDraft
 from xeroflow_core.settings import Settings
 from xeroflow_core.users import get_user, require
 from xeroflow_core.work import submit
+from xeroflow_core.xero.connections import can_write
 from xeroflow_core.xero.errors import (
     XeroBadRequest,
     XeroError,
@@ -325,8 +326,6 @@ def push_month(
 
 
 def _can_write(engine: Engine, tenant_id: str) -> bool:
-    from xeroflow_core.xero.tokens import can_write
-
     return bool(can_write(engine, tenant_id))
 
 

@@ -24,10 +24,12 @@ from sqlalchemy import Engine
 
 from xeroflow_core.settings import Settings
 from xeroflow_core.sync import runs
+from xeroflow_core.sync.budget import client_hooks
 from xeroflow_core.sync.lease import PROCESS_ID, Lease, LeaseLost, tenant_lease
 from xeroflow_core.sync.reader import Progress, ResourceReader, ResourceResult
 from xeroflow_core.sync.resources import Resource, select_resources
 from xeroflow_core.xero.client import ClientOptions, XeroClient
+from xeroflow_core.xero.connections import mark_needs_reconnect
 from xeroflow_core.xero.errors import (
     XeroBudgetReserved,
     XeroError,
@@ -83,7 +85,9 @@ def sync_tenant(
         runs.close_interrupted(engine, tenant_id)
         run_id = runs.start_run(engine, tenant_id, trigger, full, PROCESS_ID)
         result = SyncRunResult(run_id, tenant_id)
-        client = XeroClient(engine, settings, tenant_id, http=http, options=options)
+        client = XeroClient(
+            engine, settings, tenant_id, http=http, options=options, hooks=client_hooks(engine)
+        )
         stop: XeroError | None = None
         try:
             for res in selected:
@@ -163,8 +167,6 @@ def _sync_one(
             ) and not (isinstance(exc, XeroRateLimited) and exc.scope != "day"):
                 error.update(stop=True, exc=exc)
                 if isinstance(exc, XeroForbidden) and exc.status == 403:
-                    from xeroflow_core.xero.connections import mark_needs_reconnect
-
                     mark_needs_reconnect(
                         engine,
                         client.tenant_id,
