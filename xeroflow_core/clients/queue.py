@@ -44,7 +44,6 @@ from xeroflow_core.money import to_base
 from xeroflow_core.text import search_term
 
 ZERO = Decimal("0")
-NOT_COUNTED = ("DELETED", "VOIDED")
 
 
 @dataclass

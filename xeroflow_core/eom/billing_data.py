@@ -21,7 +21,6 @@ from xeroflow_core.eom.billing import (
     FREQUENCIES,
     KINDS,
     LINE_AMOUNT_TYPES,
-    REVENUE_ACCOUNT_TYPES,
     TERMS_TYPES,
     BillingRuleError,
     check_line_amount,
@@ -32,6 +31,7 @@ from xeroflow_core.eom.billing import (
     to_amount,
     unit_amount,
 )
+from xeroflow_core.ledger import REVENUE_ACCOUNT_TYPES
 from xeroflow_core.models import Account, Client, ClientContactLink, Contact, TaxRate, utcnow
 from xeroflow_core.models.eom import BillingItem, BillingProfile
 from xeroflow_core.users import require

@@ -12,6 +12,8 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from xeroflow_core.eom.billing import month_end
+from xeroflow_core.ledger import POSTED as COST_STATUSES
+from xeroflow_core.ledger import receipt_is_posted
 from xeroflow_core.models import (
     ClientSupplier,
     ClientTrackingOption,
@@ -21,8 +23,6 @@ from xeroflow_core.models import (
 )
 from xeroflow_core.models.eom import EomDraftLine
 from xeroflow_core.money import ZERO, to_base
-from xeroflow_core.profitability.query import POSTED as COST_STATUSES
-from xeroflow_core.profitability.query import receipt_is_posted
 
 
 @dataclass(frozen=True)
