@@ -127,9 +127,15 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> list[tuple[st
 
 
 def _has_reason(path: Path, line: int) -> bool:
-    """An import inside a function says why: a comment on its line or the line above."""
+    """An import inside a function says why: a comment on its line, or above its group of
+    imports."""
     lines = path.read_text().splitlines()
-    return "#" in lines[line - 1] or (line > 1 and lines[line - 2].strip().startswith("#"))
+    if "#" in lines[line - 1]:
+        return True
+    above = line - 2
+    while above >= 0 and lines[above].strip().startswith(("from ", "import ")):
+        above -= 1
+    return above >= 0 and lines[above].strip().startswith("#")
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:

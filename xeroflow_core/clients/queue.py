@@ -39,6 +39,8 @@ from xeroflow_core.models import (
     IgnoredContact,
     Invoice,
     Organisation,
+    TrackingCategory,
+    TrackingOption,
 )
 from xeroflow_core.money import to_base
 from xeroflow_core.text import search_term
@@ -289,8 +291,6 @@ def contact_choices(
 
 def tracking_option_choices(engine: Engine) -> list[tuple[str, str, str]]:
     """(tenant_id, option_id, "Category: Option") for the cost-mapping picker."""
-    from xeroflow_core.models import TrackingCategory, TrackingOption
-
     with session_scope(engine) as s:
         q = (
             select(TrackingOption.tenant_id, TrackingOption.tracking_option_id,
