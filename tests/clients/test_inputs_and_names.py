@@ -1,4 +1,4 @@
-"""Searches and names are inputs (issue 12, items 3 and 7): `%` and `_` match themselves, a
+"""Searches and names are inputs: `%` and `_` match themselves, a
 search too long for the database is refused with a message, and a client name cannot sit beside
 another that reads the same (full-width letters, zero-width spaces). SQLite and PostgreSQL."""
 

@@ -1,4 +1,4 @@
-"""In a real browser (issue 12, items 3 and 7): a client named like markdown is shown as text in
+"""In a real browser: a client named like markdown is shown as text in
 the page title, never a link or a tracking image; odd query-string ids and a huge search show a
 message, never an exception box."""
 

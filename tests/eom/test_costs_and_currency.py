@@ -60,7 +60,7 @@ def test_write_check_missing_fails_closed(monkeypatch) -> None:
 
 
 def test_only_posted_receipts_are_a_clients_cost(engine) -> None:
-    """Finding 4 (statuses): a receipt counts only when it and its claim are posted (receipt
+    """A receipt counts only when it and its claim are posted (receipt
     AUTHORISED, claim AUTHORISED or PAID) - the same rule in profitability, EOM rebilling and
     the client page."""
     from tests.profitability.builders import receipt

@@ -62,7 +62,7 @@ def test_each_role_gets_exactly_its_pages(role: str) -> None:
 
 
 def test_design_table_of_actions() -> None:
-    """DESIGN §3, row by row."""
+    """The roles table of the README, row by row."""
     assert can("partner", "view_profitability") and not can("staff", "view_profitability")
     assert can("admin", "resync") and not can("partner", "resync") and not can("staff", "resync")
     assert [r for r in ("partner", "staff", "admin") if can(r, "manage_connection")] == ["admin"]

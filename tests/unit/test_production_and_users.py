@@ -1,6 +1,5 @@
 """No demo account survives into production, settings are read stripped, user changes need
-`manage_users`, and new passwords have a minimum strength (issue 12, items 2 and 9; the
-strength rule of item 5)."""
+`manage_users`, and new passwords have a minimum strength."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Running it is safe by default (issue 12, items 2 and 8): a SQLite file deleted under a running
+"""Running it is safe by default: a SQLite file deleted under a running
 process is noticed by the engine, the worker (which stops with its own exit code) and the app
 (a message, not an exception box), and the app refuses to start in production while a user has
 the demo password."""

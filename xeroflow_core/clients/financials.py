@@ -4,7 +4,7 @@ Documents belong to a client through its linked contacts (tenant id + contact id
 each read. Sales figures count ACCREC invoices and ACCRECCREDIT credit notes that are not
 DELETED or VOIDED; outstanding and overdue count AUTHORISED invoices only (drafts are not owed
 yet). Costs are bill (ACCPAY) and expense-receipt lines in AUTHORISED or PAID status, attributed
-as DESIGN §6 says: by the line's tracking option mapped to the client, else by the supplier
+as ledger.py and the README say: by the line's tracking option mapped to the client, else by the supplier
 mapped to the client. Figures are in base currency (amount / CurrencyRate), unrounded.
 """
 

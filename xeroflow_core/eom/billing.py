@@ -190,7 +190,7 @@ def active_days(month: date, start: date | None, end: date | None) -> int:
 
 
 def prorate(amount: Decimal, days: int, month: date, rounding: str = "half_up") -> Decimal:
-    """amount x active days / days in the month, rounded to 2 places (DESIGN §8)."""
+    """amount x active days / days in the month, rounded to 2 places."""
     return round_money(amount * Decimal(days) / Decimal(days_in_month(month)), rounding)
 
 

@@ -1,6 +1,6 @@
 """The sync engine: one organisation, resource by resource, page by page.
 
-Rules (DESIGN §5; peers-sync.md §3-§4):
+Rules (docs/ARCHITECTURE.md, "A sync"):
 - Paged resources use pageSize=1000 with `order=UpdatedDateUTC ASC` and `If-Modified-Since`
   (UTC, second precision) from the cursor; `pagination.pageCount` ends the read without a
   trailing empty call, so an initial sync costs ceil(n/1000) calls and a quiet run one.
