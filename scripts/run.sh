@@ -54,8 +54,8 @@ if [ -z "${XERO_CLIENT_ID:-}" ]; then
   # The sandbox's test controls and console answer only to this run's key (or yours).
   sandbox_key="${XEROFLOW_SANDBOX_KEY:-$("$BIN/python" -c \
       'import secrets; print(secrets.token_urlsafe(24))')}"
-  XEROFLOW_SANDBOX_KEY="$sandbox_key" \
-    "$BIN/python" -m xeroflow_core sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" \
+  XERO_SANDBOX_KEY="$sandbox_key" \
+    "$BIN/python" -m xero_sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" \
       --test-controls --state-file "$RUN_DIR/sandbox.pickle" > "$RUN_DIR/sandbox.log" 2>&1 &
   sandbox_pid=$!
   echo "Xero sandbox (demo mode) on $XEROFLOW_SANDBOX_URL (pid $sandbox_pid); log in $RUN_DIR/sandbox.log"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Callable
 
@@ -50,6 +51,16 @@ def setup_main(argv: list[str]) -> int:
         for username, _name, role in DEMO_USERS:
             print(f"  {username:<8} role {role}")
     return 0
+
+
+def sandbox_main(argv: list[str]) -> int:
+    """`python -m xero_sandbox`, under the app's command line for the demo; `XEROFLOW_SANDBOX_KEY`
+    (the name the app's docs give the control key) is passed on as the sandbox's own variable."""
+    from xero_sandbox import cli  # the sandbox is a demo and test tool, not needed in production
+
+    if os.environ.get("XEROFLOW_SANDBOX_KEY"):
+        os.environ.setdefault(cli.KEY_ENV, os.environ["XEROFLOW_SANDBOX_KEY"])
+    return cli.main(argv)
 
 
 def users_main(argv: list[str]) -> int:
@@ -113,12 +124,6 @@ def worker_main(argv: list[str]) -> int:
 
 def sync_main(argv: list[str]) -> int:
     from xeroflow_core.sync.cli import main as run  # start-up time: loaded only for this command
-
-    return run(argv)
-
-
-def sandbox_main(argv: list[str]) -> int:
-    from xeroflow_core.sandbox.cli import main as run  # start-up time: loaded only for this command
 
     return run(argv)
 

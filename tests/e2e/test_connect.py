@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.harness import StreamlitServer, signed_in, wait_ready
-from tests.support.sandbox import sandbox_config
-from xeroflow_core.sandbox.server import serve_in_thread
+from xero_sandbox.server import serve_in_thread
+from xero_sandbox.testing import sandbox_config
 
 pytestmark = pytest.mark.e2e
 

@@ -19,10 +19,10 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from tests.e2e.harness import ROOT, StreamlitServer, signed_in, wait_ready
-from tests.support.sandbox import KEY, sandbox_config
+from xero_sandbox.server import serve_in_thread
+from xero_sandbox.testing import KEY, sandbox_config
 from xeroflow_core.db import make_engine, session_scope
 from xeroflow_core.models import Client
-from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.sync.status import last_successful_sync
 
 pytestmark = pytest.mark.e2e

@@ -17,11 +17,11 @@ from sqlmodel import select
 
 from tests.e2e.harness import ROOT, StreamlitServer, signed_in, wait_ready
 from tests.eom.builders import ADMIN, client, fee
-from tests.support.sandbox import control, sandbox_config
 from tests.support.sync import sandbox_settings, synced_sandbox_db
+from xero_sandbox.server import serve_in_thread
+from xero_sandbox.testing import control, sandbox_config
 from xeroflow_core.db import make_engine, migrate, session_scope
 from xeroflow_core.models import Contact
-from xeroflow_core.sandbox.server import serve_in_thread
 
 pytestmark = pytest.mark.e2e
 AGENCY = "Demo Agency Ltd"
@@ -173,6 +173,7 @@ def test_staff_edit_billing_data_on_the_clients_page(page: Page, loop: Loop) -> 
     wait_ready(page)
     expect(page.get_by_text("Billing settings saved.").first).to_be_visible()
     page.get_by_role("tab", name="Billing").click()
+    wait_ready(page)
     panel = page.get_by_role("tabpanel", name="Billing")
     pick(page, "Kind", "recurring", panel)
     pick(page, "Frequency", "quarterly", panel)

@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.harness import StreamlitServer, signed_in, wait_ready
-from tests.support.sandbox import sandbox_config
 from tests.support.sync import sandbox_settings, synced_sandbox_db
+from xero_sandbox.server import serve_in_thread
+from xero_sandbox.testing import sandbox_config
 from xeroflow_core.db import make_engine
-from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.worker import process_pending
 
 pytestmark = pytest.mark.e2e

@@ -8,9 +8,9 @@ from decimal import Decimal
 from sqlalchemy import Engine
 
 from tests.eom.builders import ADMIN, client, fee
+from xero_sandbox.state import Sandbox
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import Account, Contact, Organisation, TaxRate
-from xeroflow_core.sandbox.state import Sandbox
 
 
 def copy_ledger(engine: Engine, sb: Sandbox, tenant_id: str) -> list[str]:

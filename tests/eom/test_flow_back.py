@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlmodel import delete, select
 
 from tests.eom.builders import ADMIN, OCT, client, fee
-from tests.support.sandbox import control
 from tests.support.sync import synced_sandbox_db
+from xero_sandbox.testing import control
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import review
 from xeroflow_core.eom.engine import generate

@@ -15,7 +15,7 @@ from sqlmodel import select
 from tests.eom.builders import ADMIN, OCT
 from tests.eom.sandbox_ledger import billed_clients, in_xero, puts
 from tests.support.connect import connect_sandbox
-from tests.support.sandbox import control
+from xero_sandbox.testing import control
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import review
 from xeroflow_core.eom.engine import generate

@@ -10,7 +10,7 @@ from tests.eom.builders import ADMIN, OCT
 from tests.eom.sandbox_ledger import in_xero
 from tests.eom.test_push import NO_WAIT, approved_month
 from tests.support.connect import connect_sandbox
-from tests.support.sandbox import HEADERS
+from xero_sandbox.testing import HEADERS
 from xeroflow_core.bench import push_chaos
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom.gateway import invoice_body

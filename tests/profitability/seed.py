@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 
-from tests.support.sandbox import sandbox_config
 from tests.support.sync import synced_sandbox_db
+from xero_sandbox.server import serve_in_thread
+from xero_sandbox.testing import sandbox_config
 from xeroflow_core import profitability as pf
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import (
@@ -20,7 +21,6 @@ from xeroflow_core.models import (
     TrackingOption,
 )
 from xeroflow_core.profitability import xero_report as reports
-from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.xero.client import reset_governors
 
 

@@ -113,7 +113,7 @@ def db_invoices(engine: Engine, tenant_id: str) -> dict[str, dict[str, Any]]:
 
 def sandbox_invoices(sandbox: Any, tenant_id: str) -> dict[str, dict[str, Any]]:
     """The sandbox's own invoices in the same shape (its state, not an API call)."""
-    from xeroflow_core.sandbox.msdate import dt_ms
+    from xero_sandbox.msdate import dt_ms
 
     org = sandbox.orgs[tenant_id]
     out = {}

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.sandbox import sandbox_config
-from xeroflow_core.sandbox.server import serve_in_thread
-from xeroflow_core.sandbox.state import Sandbox
+from xero_sandbox.server import serve_in_thread
+from xero_sandbox.state import Sandbox
+from xero_sandbox.testing import sandbox_config
 from xeroflow_core.xero.client import reset_governors
 
 

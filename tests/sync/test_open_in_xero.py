@@ -9,8 +9,8 @@ import dataclasses
 import httpx
 from sqlmodel import select
 
-from tests.support.sandbox import KEY
 from tests.support.sync import synced_sandbox_db
+from xero_sandbox.testing import KEY
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import CreditNote, Invoice, Organisation
 from xeroflow_core.xero.links import xero_links

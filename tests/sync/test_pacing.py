@@ -7,11 +7,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.support.sandbox import sandbox_config
 from tests.support.sync import connect
+from xero_sandbox.app import create_app
+from xero_sandbox.server import serve_app_in_thread
+from xero_sandbox.testing import sandbox_config
 from xeroflow_core.bench.sync import PacingProbe
-from xeroflow_core.sandbox.app import create_app
-from xeroflow_core.sandbox.server import serve_app_in_thread
 from xeroflow_core.sync.engine import sync_tenant
 from xeroflow_core.xero.client import ClientOptions
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.support.sandbox import sandbox_config
 from tests.support.sync import (
     FAST_RETRIES,
     db_contacts,
@@ -15,6 +14,7 @@ from tests.support.sync import (
     sandbox_invoices,
     synced_sandbox_db,
 )
+from xero_sandbox.testing import sandbox_config
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import AuditLog, Client, ClientContactLink, DocumentLine, Receipt
 from xeroflow_core.models.sync import SyncResourceState
@@ -188,7 +188,7 @@ def test_read_interrupted_after_a_shift_is_checked_and_repaired(engine):
     """Records edited while paging shift others onto a page already read; the read then dies
     (a malformed page) before it could notice. The next run counts against Xero from where the
     broken read began and re-reads, so nothing stays lost."""
-    from xeroflow_core.sandbox.server import serve_in_thread
+    from xero_sandbox.server import serve_in_thread
 
     with serve_in_thread(sandbox_config(seed=13, invoices=2500, rate_limits=False)) as url:
         sb = serve_in_thread.last_app.state.sandbox  # type: ignore[attr-defined]

@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from tests.support.sandbox import control, sandbox_config
 from tests.support.sync import connect, db_contacts, db_invoices, sandbox_contacts
+from xero_sandbox.server import serve_in_thread
+from xero_sandbox.testing import control, sandbox_config
 from xeroflow_core import work as wr
 from xeroflow_core.actor import SYSTEM
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.sync import SyncResourceState, SyncRun, WorkRequest
-from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.sync.jobs import request_sync
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -39,6 +39,9 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from xero_sandbox.access import KEY_HEADER
+from xero_sandbox.app import SandboxConfig
+from xero_sandbox.server import serve_in_thread
 from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.bench.sync import _settings, connect
 from xeroflow_core.clients import create_client
@@ -49,9 +52,6 @@ from xeroflow_core.eom.engine import generate
 from xeroflow_core.eom.push import XeroGateway, push_month
 from xeroflow_core.models import Contact, Organisation
 from xeroflow_core.models.eom import EomDraft
-from xeroflow_core.sandbox.access import KEY_HEADER
-from xeroflow_core.sandbox.app import SandboxConfig
-from xeroflow_core.sandbox.server import serve_in_thread
 from xeroflow_core.settings import get_settings
 from xeroflow_core.sync.engine import sync_tenant
 

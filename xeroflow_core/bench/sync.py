@@ -34,11 +34,11 @@ import httpx
 from sqlalchemy import Engine, insert
 from sqlmodel import Session, SQLModel, select
 
+from xero_sandbox.app import SandboxConfig, create_app
+from xero_sandbox.server import free_port, serve_app_in_thread
 from xeroflow_core.actor import Actor
 from xeroflow_core.db import make_engine, migrate
 from xeroflow_core.models import XeroConnection
-from xeroflow_core.sandbox.app import SandboxConfig, create_app
-from xeroflow_core.sandbox.server import free_port, serve_app_in_thread
 from xeroflow_core.settings import Settings, load_settings
 from xeroflow_core.sync.engine import sync_tenant
 from xeroflow_core.sync.jobs import request_initial_sync
@@ -90,7 +90,7 @@ def connect(engine: Engine, settings: Settings, http: httpx.Client) -> dict[str,
 def _serve(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
     port = free_port()
     cmd = [
-        sys.executable, "-m", "xeroflow_core", "sandbox", "--port", str(port), "--size", "large",
+        sys.executable, "-m", "xero_sandbox", "--port", str(port), "--size", "large",
         "--invoices", str(args.invoices), "--contacts", str(args.contacts), "--no-rate-limits",
         "--seed", str(args.seed),
     ]  # fmt: skip

@@ -11,10 +11,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .invoices import apply_invoice, record_payment
 from .models import Contact, Document
 from .state import Sandbox
 from .store import Org
-from .writes import apply_invoice, record_payment
 
 STATUS_OF = {"approve": "AUTHORISED", "submit": "SUBMITTED", "void": "VOIDED", "delete": "DELETED"}
 CONTACT_FIELDS = {

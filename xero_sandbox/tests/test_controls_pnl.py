@@ -211,7 +211,7 @@ def test_access_log_records_accept_header(fresh):
 
 
 def test_controls_are_off_unless_asked_for():
-    from xeroflow_core.sandbox.app import SandboxConfig
+    from xero_sandbox.app import SandboxConfig
 
     from .conftest import AS_OF, make_client
 
@@ -223,7 +223,7 @@ def test_controls_are_off_unless_asked_for():
 def test_determinism():
     from datetime import UTC, date, datetime
 
-    from xeroflow_core.sandbox.generator import generate
+    from xero_sandbox.generator import generate
 
     a = generate(7, date(2026, 11, 26), datetime(2026, 11, 26, 12, tzinfo=UTC), "small")
     b = generate(7, date(2026, 11, 26), datetime(2026, 11, 26, 12, tzinfo=UTC), "small")

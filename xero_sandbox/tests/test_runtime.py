@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.sandbox import HEADERS, sandbox_config
-from xeroflow_core.sandbox.app import create_app
-from xeroflow_core.sandbox.cli import build_parser, config_from_args
-from xeroflow_core.sandbox.server import free_port, sandbox_transport
+from xero_sandbox.app import create_app
+from xero_sandbox.cli import build_parser, config_from_args
+from xero_sandbox.server import free_port, sandbox_transport
+from xero_sandbox.testing import HEADERS, sandbox_config
 
 from .conftest import AS_OF, connect, make_client
 
@@ -65,7 +65,7 @@ def test_cli_serves_over_http(tmp_path):
         [
             sys.executable,
             "-m",
-            "xeroflow_core.sandbox.cli",
+            "xero_sandbox",
             "--port",
             str(port),
             "--size",
@@ -189,7 +189,7 @@ def test_large_size_pages():
 
 @pytest.mark.slow
 def test_bench_runs(capsys):
-    from xeroflow_core.sandbox.bench import main
+    from xero_sandbox.bench import main
 
     assert main(["--invoices", "2500", "--contacts", "200"]) == 0
     out = capsys.readouterr().out

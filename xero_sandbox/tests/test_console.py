@@ -11,9 +11,9 @@ from html import unescape
 import httpx
 import pytest
 
-from tests.support.sandbox import KEY, sandbox_config
-from xeroflow_core.sandbox.msdate import iso_z
-from xeroflow_core.sandbox.server import serve_in_thread
+from xero_sandbox.msdate import iso_z
+from xero_sandbox.server import serve_in_thread
+from xero_sandbox.testing import KEY, sandbox_config
 
 from .conftest import AS_OF, connect
 

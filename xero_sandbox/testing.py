@@ -1,7 +1,11 @@
-"""Sandboxes for tests: test controls on, behind a key the tests know.
+"""Sandboxes for a test suite: test controls mounted, behind a key the tests know, so a test can
+reset data, move the clock or inject faults without each test building its own config.
 
-with serve_in_thread(sandbox_config(seed=7)) as url:
-    control(url, "/_sandbox/clock", {"advance_seconds": 60})
+    from xero_sandbox.server import serve_in_thread
+    from xero_sandbox.testing import control, sandbox_config
+
+    with serve_in_thread(sandbox_config(seed=7)) as url:
+        control(url, "/_sandbox/clock", {"advance_seconds": 60})
 """
 
 from __future__ import annotations
@@ -10,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from xeroflow_core.sandbox.access import KEY_HEADER
-from xeroflow_core.sandbox.config import SandboxConfig
+from .access import KEY_HEADER
+from .config import SandboxConfig
 
 KEY = "tests-sandbox-key"
 HEADERS = {KEY_HEADER: KEY}

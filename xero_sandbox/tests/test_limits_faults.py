@@ -9,8 +9,8 @@ import threading
 import httpx
 import pytest
 
-from tests.support.sandbox import HEADERS, sandbox_config
-from xeroflow_core.sandbox.server import serve_in_thread
+from xero_sandbox.server import serve_in_thread
+from xero_sandbox.testing import HEADERS, sandbox_config
 
 from .conftest import AS_OF, connect
 

@@ -18,10 +18,11 @@ from . import serialize as S
 from .msdate import dt_ms, parse_if_modified_since
 from .query import compile_order, compile_where, sort_records
 from .responses import envelope, json_response, not_found, problem, unserved
+from .serialize_documents import credit_note_json, expense_claim_json, invoice_json, receipt_json
 from .state import Sandbox
 from .store import KeyView, Org
 
-log = logging.getLogger("xeroflow_core.sandbox")
+log = logging.getLogger("xero_sandbox")
 
 
 class BadHeader(ValueError):
@@ -143,7 +144,7 @@ def get_invoices(ctx: Ctx) -> Response:
         )
         if doc is None:
             return not_found()
-        return ctx.ok({"Invoices": [S.invoice_json(org, doc, True, unitdp4)]})
+        return ctx.ok({"Invoices": [invoice_json(org, doc, True, unitdp4)]})
     ids, numbers, contacts = (
         _ids(ctx.q.get("IDs")),
         _ids(ctx.q.get("InvoiceNumbers")),
@@ -176,7 +177,7 @@ def get_invoices(ctx: Ctx) -> Response:
     lines = pagination is not None and not ctx.flag("summaryOnly")
     out: dict[str, Any] = {"pagination": pagination} if pagination else {}
     out["Warnings"] = []
-    out["Invoices"] = [S.invoice_json(org, d, lines, unitdp4) for d in page]
+    out["Invoices"] = [invoice_json(org, d, lines, unitdp4) for d in page]
     return ctx.ok(out)
 
 
@@ -186,14 +187,14 @@ def get_credit_notes(ctx: Ctx) -> Response:
         doc = org.credit_notes.get(ctx.parts[1]) or next(
             (d for d in org.credit_notes.items.values() if d.number == ctx.parts[1]), None
         )
-        return ctx.ok({"CreditNotes": [S.credit_note_json(org, doc, True)]}) if doc else not_found()
+        return ctx.ok({"CreditNotes": [credit_note_json(org, doc, True)]}) if doc else not_found()
     fields = F.credit_note_fields(org)
     rows = _select(ctx, org.credit_notes, fields, None)
     if _touch_while_paging(ctx, "creditnotes", rows, org.credit_notes):
         rows = _select(ctx, org.credit_notes, fields, None)
     page, pagination = _page(ctx, rows)
     out: dict[str, Any] = {"pagination": pagination} if pagination else {}
-    out["CreditNotes"] = [S.credit_note_json(org, d, pagination is not None) for d in page]
+    out["CreditNotes"] = [credit_note_json(org, d, pagination is not None) for d in page]
     return ctx.ok(out)
 
 
@@ -299,12 +300,12 @@ def get_expense_claims(ctx: Ctx) -> Response:
     if len(ctx.parts) > 1:
         claim = org.expense_claims.get(ctx.parts[1].lower())
         return (
-            ctx.ok({"ExpenseClaims": [S.expense_claim_json(org, claim, True)]})
+            ctx.ok({"ExpenseClaims": [expense_claim_json(org, claim, True)]})
             if claim
             else not_found()
         )
     rows = _filter(ctx, org.expense_claims.since(ctx.ims_ms()), F.expense_claim_fields())
-    return ctx.ok({"ExpenseClaims": [S.expense_claim_json(org, c, False) for c in rows]})
+    return ctx.ok({"ExpenseClaims": [expense_claim_json(org, c, False) for c in rows]})
 
 
 def get_receipts(ctx: Ctx) -> Response:
@@ -316,9 +317,9 @@ def get_receipts(ctx: Ctx) -> Response:
         return ctx.ok({"Receipts": []})
     if len(ctx.parts) > 1:
         r = org.receipts.get(ctx.parts[1].lower())
-        return ctx.ok({"Receipts": [S.receipt_json(org, r, True)]}) if r else not_found()
+        return ctx.ok({"Receipts": [receipt_json(org, r, True)]}) if r else not_found()
     rows = _filter(ctx, org.receipts.since(ctx.ims_ms()), F.receipt_fields())
-    return ctx.ok({"Receipts": [S.receipt_json(org, r, True) for r in rows]})
+    return ctx.ok({"Receipts": [receipt_json(org, r, True) for r in rows]})
 
 
 def get_reports(ctx: Ctx) -> Response:

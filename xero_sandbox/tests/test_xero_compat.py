@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.support.sandbox import sandbox_config
+from xero_sandbox.testing import sandbox_config
 
 from .conftest import AS_OF, connect, make_client
 from .test_schemas import spec
@@ -93,7 +93,7 @@ def test_a_malformed_if_modified_since_is_ignored_and_logged(shared, caplog, val
     _, client, conn = shared
     h = conn.headers(conn.agency)
     everything = client.get(f"{API}/Contacts", params={"page": 1}, headers=h).json()
-    with caplog.at_level(logging.WARNING, logger="xeroflow_core.sandbox"):
+    with caplog.at_level(logging.WARNING, logger="xero_sandbox"):
         r = client.get(
             f"{API}/Contacts", params={"page": 1}, headers=h | {"If-Modified-Since": value}
         )

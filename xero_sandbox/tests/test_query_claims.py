@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from xeroflow_core.sandbox.query import QueryError, compile_order, compile_where, sort_records
+from xero_sandbox.query import QueryError, compile_order, compile_where, sort_records
 
 API = "/api.xro/2.0"
 ROWS = [

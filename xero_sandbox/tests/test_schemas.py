@@ -12,14 +12,14 @@ from typing import Any
 import jsonschema
 import pytest
 
-from xeroflow_core.sandbox.msdate import ms_to_dt
-from xeroflow_core.sandbox.specs import load_spec
+from xero_sandbox.msdate import ms_to_dt
+from xero_sandbox.specs import load_spec
 
 from .conftest import connect, make_client
 
 API = "/api.xro/2.0"
 # Fields Xero sends that the schema does not declare: the ISO twins of the date fields, which
-# appear in the spec's own examples (see "Xero's quirks" in xeroflow_core/sandbox/README.md).
+# appear in the spec's own examples (see "Xero's quirks" in xero_sandbox/README.md).
 DOCUMENTED_EXTRAS = {"DateString", "DueDateString"}
 # Spec examples that contradict the spec's own schema (the example, not the sandbox, is off).
 EXAMPLE_FIXES = {"getReceipts": ("ReceiptNumber", str), "getReceipt": ("ReceiptNumber", str)}
@@ -261,7 +261,7 @@ def test_spec_examples_validate_and_parse(op_id):
             if field in item:
                 item[field] = fix(item[field])
     validate(example, response_schema(op_id))
-    from xeroflow_core.sandbox.msdate import _MS_RE
+    from xero_sandbox.msdate import _MS_RE
 
     for value in _msdates(example):
         m = _MS_RE.match(value)

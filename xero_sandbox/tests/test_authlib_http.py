@@ -15,8 +15,8 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 
-from tests.support.sandbox import control, sandbox_config
-from xeroflow_core.sandbox.server import serve_in_thread
+from xero_sandbox.server import serve_in_thread
+from xero_sandbox.testing import control, sandbox_config
 
 from .conftest import BROAD, GRANULAR
 

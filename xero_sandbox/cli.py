@@ -1,22 +1,21 @@
-"""`python -m xeroflow_core sandbox ...`: serve the local Xero over HTTP on a loopback port."""
+"""`python -m xero_sandbox ...`: serve the local Xero over HTTP on a loopback port."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import signal
-import sys
 import threading
 from datetime import date
 
 from .config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxConfig, new_control_key
 
-KEY_ENV = "XEROFLOW_SANDBOX_KEY"
+KEY_ENV = "XERO_SANDBOX_KEY"  # the control key, kept out of the process list
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line's flags, one per `SandboxConfig` field a person would set."""
     p = argparse.ArgumentParser(
-        prog="python -m xeroflow_core sandbox",
+        prog="python -m xero_sandbox",
         description="Serve the local Xero sandbox (identity, /connections, Accounting API).",
     )
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
@@ -54,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> SandboxConfig:
+    """The config the flags ask for; the control key from the flag, else the environment, else new."""
     return SandboxConfig(
         seed=args.seed,
         size=args.size,
@@ -111,8 +111,3 @@ def main(argv: list[str] | None = None) -> int:
         if config.state_file:
             sb.save(config.state_file)
     return 0
-
-
-if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    sys.exit(main(sys.argv[1:]))

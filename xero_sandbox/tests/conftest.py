@@ -16,10 +16,10 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from tests.support.sandbox import HEADERS as CONTROL_HEADERS
-from tests.support.sandbox import sandbox_config
-from xeroflow_core.sandbox.app import SandboxConfig, create_app
-from xeroflow_core.sandbox.server import sandbox_transport
+from xero_sandbox.app import SandboxConfig, create_app
+from xero_sandbox.server import sandbox_transport
+from xero_sandbox.testing import HEADERS as CONTROL_HEADERS
+from xero_sandbox.testing import sandbox_config
 
 REDIRECT = "http://localhost:8501/callback"
 BROAD = "openid profile email offline_access accounting.transactions accounting.settings accounting.contacts accounting.reports.read"

@@ -1,4 +1,4 @@
-"""`python -m xeroflow_core.sandbox.bench`: reproduce the README's speed figures.
+"""`python -m xero_sandbox.bench`: reproduce the README's speed figures.
 
 Generates the large sandbox, serves it over real HTTP, connects like an app would, and reads
 every 1,000-invoice page twice (cold, then warm), reporting the server time (Server-Timing)
@@ -59,7 +59,7 @@ def connect(
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m xeroflow_core.sandbox.bench")
+    p = argparse.ArgumentParser(prog="python -m xero_sandbox.bench")
     p.add_argument("--invoices", type=int, default=50_000)
     p.add_argument("--contacts", type=int, default=5_000)
     args = p.parse_args(argv)

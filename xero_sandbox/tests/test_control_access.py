@@ -6,10 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.support.sandbox import KEY, sandbox_config
-from xeroflow_core.sandbox.app import SandboxConfig, create_app
-from xeroflow_core.sandbox.cli import build_parser, config_from_args
-from xeroflow_core.sandbox.server import sandbox_transport
+from xero_sandbox.app import SandboxConfig, create_app
+from xero_sandbox.cli import build_parser, config_from_args
+from xero_sandbox.server import sandbox_transport
+from xero_sandbox.testing import KEY, sandbox_config
 
 from .conftest import AS_OF
 
@@ -64,11 +64,11 @@ def test_save_writes_only_the_run_state_file(bare, tmp_path) -> None:
 
 
 def test_the_command_line_asks_for_controls_and_takes_the_key(monkeypatch) -> None:
-    monkeypatch.delenv("XEROFLOW_SANDBOX_KEY", raising=False)
+    monkeypatch.delenv("XERO_SANDBOX_KEY", raising=False)
     plain = config_from_args(build_parser().parse_args([]))
     other = config_from_args(build_parser().parse_args([]))
     assert not plain.test_controls and plain.control_key != other.control_key  # one per run
-    monkeypatch.setenv("XEROFLOW_SANDBOX_KEY", "from-env")
+    monkeypatch.setenv("XERO_SANDBOX_KEY", "from-env")
     asked = config_from_args(build_parser().parse_args(["--test-controls"]))
     assert asked.test_controls and asked.control_key == "from-env"
     given = config_from_args(build_parser().parse_args(["--control-key", "from-cli"]))

@@ -5,6 +5,7 @@ plus snapshots for comparing the sandbox with a synced database. Mounted by cont
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -13,8 +14,11 @@ from starlette.requests import Request
 from . import bookkeeper as bk
 from . import serialize as S
 from .bookkeeper import ControlError
+from .invoices import parse_lines
+from .models import Document, ExpenseClaim, TrackingOption, compute_totals
 from .msdate import dt_ms, iso_z, ms_datetime, parse_body_date
 from .reports import credit_by_account
+from .serialize_documents import credit_note_json, expense_claim_json, invoice_json
 from .state import Sandbox
 from .store import Org
 
@@ -37,7 +41,7 @@ def _doc(org: Org, request: Request, credit: bool = False) -> Any:
 
 
 def _json(org: Org, doc: Any, credit: bool) -> Any:
-    return S.credit_note_json(org, doc, True) if credit else S.invoice_json(org, doc, True)
+    return credit_note_json(org, doc, True) if credit else invoice_json(org, doc, True)
 
 
 def documents(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
@@ -99,10 +103,6 @@ def contact_action(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
 
 def tracking_option(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
     """Add an option to a tracking category by name ({"category": "Client", "name": ...})."""
-    import uuid
-
-    from .models import TrackingOption
-
     org = org_of(sb, request)
     cat = next(
         (
@@ -173,8 +173,6 @@ def snapshot(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
 
 def new_tenant_id(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
     """A Demo Company reset: the org gets a new tenant id; its old connections disappear."""
-    import uuid
-
     org = org_of(sb, request)
     old, new = org.tenant_id, str(uuid.uuid4())
     with sb.lock:
@@ -190,11 +188,6 @@ def new_tenant_id(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
 def expense_claims(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
     """Create a classic expense claim with receipts: {"Status", "User": {"UserID"}?, "Receipts":
     [{"Date", "Contact": {"ContactID"}, "LineAmountTypes", "LineItems": [...], "Reference"}]}."""
-    import uuid
-
-    from .models import Document, ExpenseClaim, compute_totals
-    from .writes import parse_lines
-
     org = org_of(sb, request)
     user_id = str((body.get("User") or {}).get("UserID") or next(iter(org.users), ""))
     if user_id not in org.users:
@@ -246,7 +239,7 @@ def expense_claims(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
         )
         claim.amount_paid = total if status == "PAID" else Decimal("0")
         org.expense_claims.add(claim)
-    return S.expense_claim_json(org, claim, True)
+    return expense_claim_json(org, claim, True)
 
 
 def expense_claim_action(sb: Sandbox, request: Request, body: dict[str, Any]) -> Any:
@@ -275,4 +268,4 @@ def expense_claim_action(sb: Sandbox, request: Request, body: dict[str, Any]) ->
                 Decimal("0"),
             )
         sb.touch(org, org.expense_claims, claim)
-    return S.expense_claim_json(org, claim, True)
+    return expense_claim_json(org, claim, True)

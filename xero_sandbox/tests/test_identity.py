@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import jwt
 
-from tests.support.sandbox import sandbox_config
+from xero_sandbox.testing import sandbox_config
 
 from .conftest import AS_OF, BROAD, REDIRECT, authorize_code, connect, make_client
 
