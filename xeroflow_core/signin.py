@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import bcrypt
-from sqlalchemy import Engine, func, not_, update
+from sqlalchemy import Engine, func, not_
 from sqlmodel import select
 
 from xeroflow_core import audit
@@ -32,6 +32,7 @@ from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import SignInAttempt, SignInSession, User, utcnow
 from xeroflow_core.settings import Settings
+from xeroflow_core.users import MAX_PASSWORD_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ FAILURE_WINDOW = timedelta(minutes=15)
 USER_FAILURE_LIMIT = 5  # failures for one user name within the window, then a lock
 CLIENT_FAILURE_LIMIT = 20  # failures from one client within the window, then a lock
 MAX_PAUSE_SECONDS = 8.0
-BCRYPT_MAX_BYTES = 72  # bcrypt reads no further; longer passwords are refused, never cut
 INCORRECT = "Username or password is incorrect."
 
 
@@ -68,8 +68,8 @@ def _session_key(settings: Settings, token: str) -> str:
 
 def _password_matches(password: str, user: User | None) -> bool:
     raw = password.encode()
-    if len(raw) > BCRYPT_MAX_BYTES:
-        raw = raw[:BCRYPT_MAX_BYTES]  # still pay for a check; the answer is "no" below
+    if len(raw) > MAX_PASSWORD_BYTES:
+        raw = raw[:MAX_PASSWORD_BYTES]  # still pay for a check; the answer is "no" below
         bcrypt.checkpw(raw, _decoy_hash())
         return False
     stored = user.password_hash.encode() if user is not None else _decoy_hash()
@@ -206,13 +206,3 @@ def sign_out(engine: Engine, settings: Settings, token: str) -> None:
             return
         sess.ended_at = utcnow()
         audit.record(s, Actor(sess.username, ""), "user.sign_out", f"user:{sess.username}")
-
-
-def end_sessions_of(engine: Engine, username: str) -> int:
-    """End every open session of a user (disabled, or a password changed); returns how many."""
-    with session_scope(engine) as s:
-        return s.execute(
-            update(SignInSession)
-            .where(SignInSession.username == username, SignInSession.ended_at.is_(None))
-            .values(ended_at=utcnow())
-        ).rowcount

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 
 import bcrypt
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import select
 
 from xeroflow_core import audit
 from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.db import session_scope
-from xeroflow_core.models import User
+from xeroflow_core.models import SignInSession, User, utcnow
 from xeroflow_core.settings import SettingsError
 
 ROLES = ("partner", "staff", "admin")
@@ -192,11 +192,18 @@ def set_role(engine: Engine, username: str, role: str, actor: Actor = SYSTEM) ->
 def set_disabled(
     engine: Engine, username: str, disabled: bool = True, actor: Actor = SYSTEM
 ) -> None:
-    """Stop (or allow again) a user from signing in; needs manage_users; audited."""
+    """Stop (or allow again) a user from signing in; needs manage_users; audited. Disabling
+    ends the user's open sessions, so enabling again later does not revive an old cookie."""
     require(actor, "manage_users")
     with session_scope(engine) as s:
         user = s.exec(select(User).where(User.username == username.lower())).one()
         user.disabled = disabled
+        if disabled:
+            s.execute(
+                update(SignInSession)
+                .where(SignInSession.username == user.username, SignInSession.ended_at.is_(None))
+                .values(ended_at=utcnow())
+            )
         _audit(s, actor, "user.disable" if disabled else "user.enable", user.username)
 
 

@@ -137,9 +137,9 @@ def test_one_clients_unusable_fee_is_a_problem_on_its_draft_and_the_others_are_g
     assert [c.client_name for c in result.with_problems] == ["Huge Ltd"]
 
 
-def test_a_failure_inside_one_client_is_undone_alone(engine, monkeypatch) -> None:
-    """Whatever else goes wrong while building one client's draft (here: the tax arithmetic
-    raising) is rolled back for that client only, and recorded on its draft."""
+def test_a_failure_computing_one_clients_draft_is_a_problem_on_it(engine, monkeypatch) -> None:
+    """Whatever else goes wrong while computing one client's draft (here: the tax arithmetic
+    raising) is recorded on that client's draft, and the others are generated."""
     from xeroflow_core.eom import pricing
 
     ledger(engine)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
@@ -70,17 +71,14 @@ def test_the_worker_stops_with_its_own_exit_code_when_the_file_is_deleted(tmp_pa
 @pytest.fixture
 def fresh_app(monkeypatch) -> Iterator[pytest.MonkeyPatch]:
     """The app's process-wide caches (settings, engine) emptied around a test."""
-    from xeroflow_core.ui.resources import _migrated_engine
-
     for name in list(os.environ):
         if name.startswith(("XEROFLOW_", "XERO_")):
             monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XEROFLOW_LOGIN_SLEEP", "0")
     get_settings.cache_clear()
-    _migrated_engine.clear()
+    st.cache_resource.clear()
     yield monkeypatch
     get_settings.cache_clear()
-    _migrated_engine.clear()
+    st.cache_resource.clear()
 
 
 def _engine_page() -> None:

@@ -71,6 +71,8 @@ def test_expired_sessions_and_disabled_users_sign_in_no_more(engine, cfg, pauses
     set_disabled(engine, "pat", True, actor=SYSTEM)
     assert session_actor(engine, cfg, token) is None
     set_disabled(engine, "pat", False, actor=SYSTEM)
+    assert session_actor(engine, cfg, token) is None  # disabling ended it for good
+    token = attempt(engine, cfg, pauses).token
     assert session_actor(engine, cfg, token) is not None
     with session_scope(engine) as s:
         s.execute(update(SignInSession).values(expires_at=SignInSession.created_at))
