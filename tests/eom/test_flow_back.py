@@ -1,20 +1,29 @@
 """The two-way loop without a browser: a synced sandbox database, generate, push, a person
-approves the invoice in Xero, the next sync shows it AUTHORISED in the EOM list; and the CLI."""
+approves the invoice in Xero, the next sync shows it AUTHORISED (and PAID once paid) in the EOM
+list; the page's "Sync statuses from Xero" messages; and the CLI."""
 
 from __future__ import annotations
 
+import streamlit as st
 from sqlmodel import delete, select
+from streamlit.testing.v1 import AppTest
 
-from tests.eom.builders import ADMIN, OCT, client, fee
+from tests.eom.builders import ADMIN, OCT, client, fee, ledger
 from tests.support.sync import synced_sandbox_db
 from xero_sandbox.testing import control
-from xeroflow_core.db import session_scope
+from xeroflow_core import work
+from xeroflow_core.db import make_engine, migrate, session_scope
 from xeroflow_core.eom import review
 from xeroflow_core.eom.engine import generate
 from xeroflow_core.eom.push import push_month
 from xeroflow_core.models import Contact
 from xeroflow_core.models.eom import EomDraft, EomDraftLine
+from xeroflow_core.settings import get_settings
+from xeroflow_core.signin import sign_in
 from xeroflow_core.sync.engine import sync_tenant
+from xeroflow_core.sync.jobs import request_sync
+from xeroflow_core.users import DEMO_PASSWORD, ensure_demo_users
+from xeroflow_core.worker import process_pending
 
 AGENCY = "Demo Agency Ltd"
 
@@ -66,7 +75,7 @@ def test_status_flows_back_and_xero_copy_is_never_invoiced_twice(
 
 
 def test_cli_generate_list_push(sqlite_engine, sandbox_app, sandbox, monkeypatch, capsys) -> None:
-    from xeroflow_core import eom_cli
+    from xeroflow_core.eom import cli as eom_cli
     from xeroflow_core.settings import get_settings
 
     url = sandbox_app[0]
@@ -104,9 +113,6 @@ def test_payment_in_the_second_of_the_last_sync_flows_back_as_paid(
     """The demo walk's steps 8-9 on a frozen sandbox clock: approve, sync, pay in the same
     second (the cursor's second, where If-Modified-Since is tightest), then the EOM page's
     "Sync statuses from Xero" path (request_sync, then the worker's poll) must store PAID."""
-    from xeroflow_core.sync import requests as work
-    from xeroflow_core.sync.worker import process_pending
-
     url = sandbox_app[0]
     synced = synced_sandbox_db(engine, url)
     tenant = synced.tenants[AGENCY]
@@ -121,7 +127,7 @@ def test_payment_in_the_second_of_the_last_sync_flows_back_as_paid(
     )
 
     def sync_as_the_page_does() -> None:
-        rid = work.request_sync(engine, ADMIN, tenant, full=False)
+        rid = request_sync(engine, ADMIN, tenant, full=False)
         assert process_pending(engine, synced.settings) >= 1
         req = work.get_request(engine, rid)
         assert req is not None and req.status == "done", req
@@ -148,16 +154,6 @@ def test_the_page_says_synced_only_once_the_sync_it_asked_for_has_run(
     """EOM Review's "Sync statuses from Xero", clicked a second time: until the worker has run
     the new request, the page must not still show the first sync's "Statuses synced from
     Xero." (a person, and the demo walk, would read the old statuses as the new ones)."""
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    from tests.eom.builders import ledger
-    from xeroflow_core.db import make_engine, migrate
-    from xeroflow_core.settings import get_settings
-    from xeroflow_core.signin import sign_in
-    from xeroflow_core.sync import requests as work
-    from xeroflow_core.users import DEMO_PASSWORD, ensure_demo_users
-
     engine = make_engine(f"sqlite:///{tmp_path / 'page.db'}")
     migrate(engine)
     ledger(engine)
