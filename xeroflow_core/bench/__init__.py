@@ -29,6 +29,12 @@ def _profitability(argv: list[str]) -> int:
     return run(argv)
 
 
+def _pages(argv: list[str]) -> int:
+    from xeroflow_core.bench.pages import main as run  # start-up time: see above
+
+    return run(argv)
+
+
 def _push_chaos(argv: list[str]) -> int:
     from xeroflow_core.bench.push_chaos import main as run  # start-up time: see above
 
@@ -36,6 +42,7 @@ def _push_chaos(argv: list[str]) -> int:
 
 
 BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
+    "pages": _pages,
     "profitability": _profitability,
     "push-chaos": _push_chaos,
     "queue": _queue,

@@ -77,10 +77,10 @@ def measure(url: str, client_id: int, month: str) -> dict[str, Any]:
     here: the parent never loads Streamlit, so the child's memory is the Streamlit side's)."""
     from streamlit.testing.v1 import AppTest
 
+    from xeroflow_core.clients.queue import unmatched_queue
     from xeroflow_core.db import make_engine
     from xeroflow_core.eom.engine import generate
     from xeroflow_core.eom.review import list_drafts
-    from xeroflow_core.matching import unmatched_queue
     from xeroflow_core.profitability import view
     from xeroflow_core.settings import get_settings
     from xeroflow_core.signin import sign_in
