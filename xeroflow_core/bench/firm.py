@@ -47,6 +47,7 @@ class Firm:
 def sync_large_sandbox(engine: Engine, invoices: int, contacts: int, seed: int = 42) -> Firm:
     """Serve the large sandbox in this process, connect every organisation and sync it fully
     (imports here: the sandbox and the sync engine load only when a firm is built)."""
+    # start-up time: the sandbox and the sync engine load only when a firm is built
     from xero_sandbox.app import SandboxConfig, create_app
     from xero_sandbox.server import serve_app_in_thread
     from xeroflow_core.bench.sync import _settings, connect
@@ -84,6 +85,7 @@ def add_clients(
 ) -> Firm:
     """1,000 clients, each linked to one of the busiest customers (every tenth to two), cost
     mappings (tracking options first, then suppliers) and a monthly retainer for every one."""
+    # start-up time: EOM loads only when clients are added
     from xeroflow_core.eom.billing_data import revenue_accounts, revenue_tax_rates
 
     tid = firm.tenant_id

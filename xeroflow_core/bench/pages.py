@@ -75,8 +75,10 @@ def _rss_mb() -> tuple[float, float]:
 def measure(url: str, client_id: int, month: str) -> dict[str, Any]:
     """Time every page and interaction against the firm at `url` (run in the child; imports
     here: the parent never loads Streamlit, so the child's memory is the Streamlit side's)."""
+    # start-up time and memory: only the measuring child loads Streamlit and the pages
     from streamlit.testing.v1 import AppTest
 
+    # the features measured, loaded in the child so its memory figure includes them
     from xeroflow_core.clients.queue import unmatched_queue
     from xeroflow_core.db import make_engine
     from xeroflow_core.eom.engine import generate
@@ -249,6 +251,7 @@ def _fresh_postgres(url: str) -> tuple[str, Callable[[], None]]:
 
 def bench(url: str, args: argparse.Namespace) -> tuple[bool, str]:
     """Build the firm at `url`, time it in a child process; (all targets met, report)."""
+    # start-up time: the firm's builders load only when the bench runs
     from xeroflow_core.bench.firm import add_clients, sync_large_sandbox
     from xeroflow_core.db import make_engine, migrate
     from xeroflow_core.eom.billing import previous_month
