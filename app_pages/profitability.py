@@ -233,8 +233,12 @@ def drill_down(
     if not choice:
         return
     target = pc.drill_target(choice)
-    row = table[[charts.row_key(k, c) == choice for k, c in
-                 zip(table["row_kind"], table["client_id"], strict=True)]].iloc[0]  # fmt: skip
+    row = table[
+        [
+            charts.row_key(k, c) == choice
+            for k, c in zip(table["row_kind"], table["client_id"], strict=True)
+        ]
+    ].iloc[0]
     metric_row(
         [
             {"label": "Revenue", "value": fmt_money(row["revenue"], currency)},
@@ -262,9 +266,15 @@ def document_lines(
     detail = tables.lines_frame(lines)
     xero = links()
     shown = detail.astype({"Amount": "float64"}).assign(
-        **{OPEN: [xero(t, k, d) or None for t, k, d in
-                  zip(lines["tenant_id"], lines["doc_type"], lines["document_id"], strict=True)]}
-    )  # fmt: skip
+        **{
+            OPEN: [
+                xero(t, k, d) or None
+                for t, k, d in zip(
+                    lines["tenant_id"], lines["doc_type"], lines["document_id"], strict=True
+                )
+            ]
+        }
+    )
     st.dataframe(
         plain_table(shown),
         hide_index=True,
@@ -284,8 +294,8 @@ def ties_to_xero(orgs: dict, view: pf.View, cur_tenants: tuple[str, ...], curren
     """Our totals against Xero's own Profit and Loss report, one box per organisation."""
     st.subheader("Ties to Xero?")
     st.caption(
-        "Our totals (all clients + unmatched revenue + unattributed costs) against Xero's own Profit "
-        "and Loss report for the same period, account by account."
+        "Our totals (all clients + unmatched revenue + unattributed costs) against Xero's own "
+        "Profit and Loss report for the same period, account by account."
     )
     for item in pf.reconciliation(engine, actor, view.period, cur_tenants, view=view):
         with st.container(border=True):

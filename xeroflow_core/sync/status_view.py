@@ -120,7 +120,10 @@ def waiting_caption(requests: Iterable[WorkRequest]) -> str | None:
     )
 
 
-def requested(kind_full: bool, name: str, request_id: int) -> str:
+def requested(full: bool, name: str, request_id: int) -> str:
     """The message after an admin asked for a resync."""
-    kind = "Full resync" if kind_full else "Resync"
-    return f"{kind} of {name} requested (request #{request_id}); the worker picks it up within seconds."
+    kind = "Full resync" if full else "Resync"
+    return (
+        f"{kind} of {name} requested (request #{request_id}); the worker picks it up within "
+        "seconds."
+    )
