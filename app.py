@@ -6,7 +6,7 @@ import streamlit as st
 
 from xeroflow_core.settings import SettingsError, get_settings
 from xeroflow_core.ui.auth import current_actor, sign_in_form, sign_out_button, write_pending_cookie
-from xeroflow_core.users import PAGES, PageSpec, pages_for
+from xeroflow_core.ui.pages import PAGES, PageSpec, pages_for
 
 st.set_page_config(page_title="XeroFlow", page_icon=":material/account_balance:", layout="wide")
 

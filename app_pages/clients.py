@@ -3,9 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-from xeroflow_core import client_view as cv
-from xeroflow_core.client_financials import client_financials, client_list
-from xeroflow_core.client_journal import created_audit_id, undo
 from xeroflow_core.clients import (
     archive_client,
     create_client,
@@ -15,7 +12,10 @@ from xeroflow_core.clients import (
     unlink_contact,
     update_client,
 )
-from xeroflow_core.matching import contact_choices, tracking_option_choices
+from xeroflow_core.clients import client_view as cv
+from xeroflow_core.clients.financials import client_financials, client_list
+from xeroflow_core.clients.journal import created_audit_id, undo
+from xeroflow_core.clients.queue import contact_choices, tracking_option_choices
 from xeroflow_core.money import fmt_money
 from xeroflow_core.text import md, parse_id, plain, plain_table
 from xeroflow_core.ui.actions import act, action_round, run_action, show_flash

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from xeroflow_core.sync.jobs import request_initial_sync
 from xeroflow_core.text import md, plain, plain_table
 from xeroflow_core.ui.guard import allowed, require_page
 from xeroflow_core.ui.resources import get_engine, settings
@@ -29,7 +30,9 @@ if any(k in st.query_params for k in ("code", "state", "error")):
     query = {k: st.query_params.get(k) for k in CALLBACK_KEYS if k in st.query_params}
     if manage:
         with st.spinner("Finishing the connection to Xero…"):
-            result = handle_callback(engine, cfg, actor, query)
+            result = handle_callback(
+                engine, cfg, actor, query, on_new_organisations=request_initial_sync
+            )
         st.session_state["connect_flash"] = (result.kind, result.message)
     else:
         st.session_state["connect_flash"] = ("refused", "Only an admin can connect Xero.")
@@ -112,7 +115,7 @@ usable = [o for o in view.organisations if o.status in ("connected", "read_only"
 
 def save_choice(chosen: list[str]) -> None:
     try:
-        started = choose_organisations(engine, actor, chosen)
+        started = request_initial_sync(engine, actor, choose_organisations(engine, actor, chosen))
     except ValueError as exc:
         st.error(md(exc))
         return

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from xeroflow_core import installation
+from xeroflow_core import installation, work
 from xeroflow_core.eom import billing_data, review
 from xeroflow_core.eom import review_view as rv
 from xeroflow_core.eom.billing import UNIT_HELP, BillingRuleError, parse_month, previous_month
@@ -20,7 +20,7 @@ from xeroflow_core.eom.engine import generate
 from xeroflow_core.eom.review import sentence
 from xeroflow_core.models.core import utc_today, utcnow
 from xeroflow_core.money import fmt_money
-from xeroflow_core.sync import requests as work
+from xeroflow_core.sync.jobs import request_sync
 from xeroflow_core.text import md, plain, plain_table
 from xeroflow_core.ui.actions import action_round, flash, run_action, show_flash
 from xeroflow_core.ui.guard import allowed, require_page
@@ -223,7 +223,7 @@ def push_controls(month: date, drafts: list[review.DraftView]) -> None:
             )
     tenants = sorted({d.tenant_id for d in drafts if d.tenant_id})
     if allowed(actor, "resync") and p2.button("Sync statuses from Xero", key="eom_sync"):
-        ids = [act(work.request_sync, engine, actor, t, full=False) for t in tenants]
+        ids = [act(request_sync, engine, actor, t, full=False) for t in tenants]
         st.session_state["eom_syncs"] = [i for i in ids if i]
         st.rerun()
 

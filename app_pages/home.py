@@ -6,8 +6,8 @@ import streamlit as st
 
 from xeroflow_core.text import md
 from xeroflow_core.ui.guard import require_page
+from xeroflow_core.ui.pages import pages_for
 from xeroflow_core.ui.resources import get_engine
-from xeroflow_core.users import pages_for
 from xeroflow_core.xero.overview import overview
 
 SUMMARIES = {

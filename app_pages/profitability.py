@@ -9,12 +9,12 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from xeroflow_core import profitability as pf
-from xeroflow_core import reports
 from xeroflow_core.exports import csv_text
 from xeroflow_core.models.core import utc_today
 from xeroflow_core.money import fmt_money
 from xeroflow_core.profitability import charts, figures, tables
 from xeroflow_core.profitability import choices as pc
+from xeroflow_core.profitability import xero_report as reports
 from xeroflow_core.profitability.definitions import DEFINITIONS
 from xeroflow_core.profitability.periods import default_custom_range, period_choices, trend_period
 from xeroflow_core.profitability.view import default_organisation, group_label

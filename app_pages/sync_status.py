@@ -10,12 +10,13 @@ import streamlit as st
 
 from xeroflow_core.sync import status as sync_status
 from xeroflow_core.sync import status_view as sv
-from xeroflow_core.sync.requests import recent_requests, request_sync
+from xeroflow_core.sync.jobs import request_sync
 from xeroflow_core.text import md, plain_table
 from xeroflow_core.ui.guard import allowed, require_page
 from xeroflow_core.ui.resources import get_engine, settings
 from xeroflow_core.ui.widgets import metric_row
 from xeroflow_core.users import PermissionDenied
+from xeroflow_core.work import recent_requests
 
 actor = require_page("sync_status")
 engine = get_engine()

@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from xeroflow_core import queue_view as qv
-from xeroflow_core.client_financials import contact_documents
-from xeroflow_core.client_journal import created_audit_id, undo, undoable
 from xeroflow_core.clients import create_client, ignore_contacts, link_contacts, unignore_contacts
-from xeroflow_core.matching import (
+from xeroflow_core.clients import queue_view as qv
+from xeroflow_core.clients.financials import contact_documents
+from xeroflow_core.clients.journal import created_audit_id, undo, undoable
+from xeroflow_core.clients.queue import (
     client_choices,
     filter_queue,
     ignored_contacts,
@@ -15,8 +15,8 @@ from xeroflow_core.matching import (
     queue_organisations,
     unmatched_queue,
 )
+from xeroflow_core.clients.suggestions import suggestions
 from xeroflow_core.money import fmt_money
-from xeroflow_core.suggestions import suggestions
 from xeroflow_core.text import md, plain, plain_table
 from xeroflow_core.ui.actions import act, action_round, run_action, show_flash, undo_action
 from xeroflow_core.ui.cache import cached

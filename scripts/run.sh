@@ -12,7 +12,7 @@ SANDBOX_PORT=${SANDBOX_PORT:-8765}
 HOST=${HOST:-127.0.0.1}  # Streamlit's address; the sandbox always listens on 127.0.0.1
 RUN_DIR=${XEROFLOW_RUN_DIR:-data}  # logs, the sandbox state file and the lock
 WORKER_RESTARTS=3
-EXIT_DATABASE_GONE=3  # xeroflow_core.sync.worker.EXIT_DATABASE_GONE
+EXIT_DATABASE_GONE=3  # xeroflow_core.worker.EXIT_DATABASE_GONE
 mkdir -p "$RUN_DIR"
 LOCK="$RUN_DIR/run.pid"
 

@@ -79,3 +79,13 @@ def engine(request) -> Engine:
     """Run the test once on SQLite and once on PostgreSQL."""
     name = "sqlite_engine" if request.param == "sqlite" else "pg_engine"
     return request.getfixturevalue(name)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that runs on PostgreSQL carries the `postgres` marker, so
+    `-m "not postgres"` runs the SQLite half alone and `-m postgres` the PostgreSQL half."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("engine") == "postgres"
+        if on_postgres or "pg_engine" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)

@@ -1,32 +1,23 @@
 """The command line: `python -m xeroflow_core <command> ...`.
 
-Each command lives in the module that owns its concern; this file only dispatches, so adding a
-command never means editing another feature's code.
+Each command lives in the module that owns its concern (the worker, sync/cli.py, eom/cli.py,
+bench/); this file names them and dispatches. Each command imports its module when it runs, so
+`--help` and a short command do not pay for loading every feature.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import importlib
 import os
 import sys
+from collections.abc import Callable
 
 from xeroflow_core.settings import SettingsError
 
-# command -> "module:function" taking the remaining argv and returning an exit code
-COMMANDS: dict[str, tuple[str, str]] = {
-    "setup": ("xeroflow_core.__main__:setup_main", "migrate the database, create demo users"),
-    "users": ("xeroflow_core.__main__:users_main", "add, list, set-role, disable users"),
-    "worker": ("xeroflow_core.sync.worker:main", "run the background sync worker"),
-    "sync": ("xeroflow_core.sync.cli:main", "run one sync in the foreground"),
-    "sandbox": ("xeroflow_core.__main__:sandbox_main", "serve the local Xero sandbox"),
-    "eom": ("xeroflow_core.eom_cli:main", "end-of-month invoicing: generate, list, push"),
-    "bench": ("xeroflow_core.bench:main", "benchmarks: sync, queue, profitability"),
-}
-
 
 def _engine():  # noqa: ANN202
+    # start-up time: the database layer is loaded only by the commands that use it
     from xeroflow_core.db import make_engine, migrate
     from xeroflow_core.settings import get_settings
 
@@ -38,6 +29,7 @@ def _engine():  # noqa: ANN202
 def setup_main(argv: list[str]) -> int:
     """Migrate the database and, outside production, create the demo users if none exist; in
     production, refuse while a user still has the demo password."""
+    # start-up time: the user store (bcrypt) is loaded only by the commands that use it
     from xeroflow_core.settings import get_settings
     from xeroflow_core.users import (
         DEMO_PASSWORD,
@@ -72,6 +64,8 @@ def sandbox_main(argv: list[str]) -> int:
 
 
 def users_main(argv: list[str]) -> int:
+    """`users add|list|set-role|disable|enable`: user changes audited as `cli:<os user>`."""
+    # start-up time: the user store (bcrypt) is loaded only by the commands that use it
     from xeroflow_core import users
 
     parser = argparse.ArgumentParser(prog="xeroflow_core users")
@@ -122,19 +116,50 @@ def users_main(argv: list[str]) -> int:
     return 0
 
 
+def worker_main(argv: list[str]) -> int:
+    from xeroflow_core.worker import main as run  # start-up time: loaded only for this command
+
+    return run(argv)
+
+
+def sync_main(argv: list[str]) -> int:
+    from xeroflow_core.sync.cli import main as run  # start-up time: loaded only for this command
+
+    return run(argv)
+
+
+def eom_main(argv: list[str]) -> int:
+    from xeroflow_core.eom.cli import main as run  # start-up time: loaded only for this command
+
+    return run(argv)
+
+
+def bench_main(argv: list[str]) -> int:
+    from xeroflow_core.bench import main as run  # start-up time: loaded only for this command
+
+    return run(argv)
+
+
+# command -> (function taking the remaining argv and returning an exit code, help)
+COMMANDS: dict[str, tuple[Callable[[list[str]], int], str]] = {
+    "setup": (setup_main, "migrate the database, create demo users"),
+    "users": (users_main, "add, list, set-role, disable users"),
+    "worker": (worker_main, "run the background sync worker"),
+    "sync": (sync_main, "run one sync in the foreground"),
+    "sandbox": (sandbox_main, "serve the local Xero sandbox"),
+    "eom": (eom_main, "end-of-month invoicing: generate, list, push"),
+    "bench": (bench_main, "benchmarks: sync, queue, profitability"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         print("usage: python -m xeroflow_core <command> [options]\n\ncommands:")
-        for name, (_target, help_text) in COMMANDS.items():
+        for name, (_run, help_text) in COMMANDS.items():
             print(f"  {name:<10} {help_text}")
         return 0 if not argv or argv[0] in ("-h", "--help") else 2
-    module_name, func_name = COMMANDS[argv[0]][0].split(":")
-    try:
-        func = getattr(importlib.import_module(module_name), func_name)
-    except (ImportError, AttributeError):
-        print(f"'{argv[0]}' is not built yet.", file=sys.stderr)
-        return 2
+    func = COMMANDS[argv[0]][0]
     try:
         return int(func(argv[1:]) or 0)
     except SettingsError as exc:

@@ -7,9 +7,9 @@ import json
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import AuditLog
-from xeroflow_core.users import Actor
 
 
 def record(

@@ -21,9 +21,10 @@ from sqlalchemy import Connection, Engine, insert, text
 from sqlalchemy.exc import IntegrityError
 
 from xeroflow_core import audit
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import Installation, utcnow
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import require
 
 CONFIRM_HINT = (
     "an admin confirms it on the EOM Review page or with "

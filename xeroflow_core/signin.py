@@ -28,10 +28,11 @@ from sqlalchemy import Engine, func, not_
 from sqlmodel import select
 
 from xeroflow_core import audit
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import SignInAttempt, SignInSession, User, utcnow
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import MAX_PASSWORD_BYTES, Actor
+from xeroflow_core.users import MAX_PASSWORD_BYTES
 
 log = logging.getLogger(__name__)
 

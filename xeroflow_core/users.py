@@ -1,26 +1,27 @@
 """Users, roles and permissions: the one source of who may do what.
 
-Pages and actions both ask this module. The Streamlit menu is built from PAGES, every page file
-guards itself with the same PAGES entry, and every service function that changes something
-calls `require(actor, permission)` on the server.
+Pages and actions both ask this module: every page (ui/pages.py names each page's permission)
+and every service function that changes something calls `require(actor, permission)` or `can`
+on the server. Who acts is actor.py; the user store (passwords, demo users) is here too.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import bcrypt
 from sqlalchemy import Engine, update
 from sqlmodel import select
 
+from xeroflow_core import audit
+from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import SignInSession, User, utcnow
 from xeroflow_core.settings import SettingsError
 
 ROLES = ("partner", "staff", "admin")
 
-# permission -> roles that hold it (DESIGN §3)
+# permission -> roles that hold it
 PERMISSIONS: dict[str, frozenset[str]] = {
     "view_sync_status": frozenset({"partner", "staff", "admin"}),
     "view_connection": frozenset({"partner", "staff", "admin"}),
@@ -36,53 +37,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-@dataclass(frozen=True)
-class PageSpec:
-    """A page of the app: its file, title, stable URL path and the permission to open it.
-
-    The page with an empty URL path is the default page, served at the app's root."""
-
-    key: str
-    file: str
-    title: str
-    url_path: str
-    icon: str
-    permission: str
-    section: str
-
-    @property
-    def roles(self) -> frozenset[str]:
-        return PERMISSIONS[self.permission]
-
-
-PAGES: dict[str, PageSpec] = {
-    p.key: p
-    for p in (
-        PageSpec("home", "app_pages/home.py", "Home", "", ":material/home:", "view_sync_status", ""),
-        PageSpec("sync_status", "app_pages/sync_status.py", "Sync Status", "sync-status", ":material/sync:", "view_sync_status", "Operations"),
-        PageSpec("unmatched", "app_pages/unmatched_queue.py", "Unmatched Queue", "unmatched", ":material/rule:", "resolve_queue", "Operations"),
-        PageSpec("clients", "app_pages/clients.py", "Clients", "clients", ":material/groups:", "edit_clients", "Operations"),
-        PageSpec("profitability", "app_pages/profitability.py", "Profitability", "profitability", ":material/monitoring:", "view_profitability", "Finance"),
-        PageSpec("eom_review", "app_pages/eom_review.py", "EOM Review", "eom-review", ":material/receipt_long:", "review_eom", "Finance"),
-        PageSpec("connect", "app_pages/connect.py", "Connect", "connect", ":material/link:", "view_connection", "Setup"),
-        PageSpec("audit", "app_pages/audit_log.py", "Audit Log", "audit", ":material/history:", "view_audit", "Setup"),
-    )
-}  # fmt: skip
-
-
 class PermissionDenied(PermissionError):
     """An action was refused on the server because the user's role lacks the permission."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: passed to every service function that changes something."""
-
-    username: str
-    role: str
-
-
-SYSTEM = Actor("system", "admin")  # the worker and the CLI act with the system's authority
 
 
 def can(role: str | None, permission: str) -> bool:
@@ -93,11 +49,6 @@ def require(actor: Actor, permission: str) -> None:
     """Raise PermissionDenied unless the actor's role holds `permission`."""
     if not can(actor.role, permission):
         raise PermissionDenied(f"{actor.username} ({actor.role}) may not {permission}")
-
-
-def pages_for(role: str | None) -> list[PageSpec]:
-    """The pages a role may open, in menu order."""
-    return [p for p in PAGES.values() if can(role, p.permission)]
 
 
 # --- user store -----------------------------------------------------------------------------
@@ -194,8 +145,6 @@ def _validate(username: str, role: str) -> str:
 
 
 def _audit(session, actor: Actor, action: str, username: str, **detail: object) -> None:  # noqa: ANN001
-    from xeroflow_core import audit  # audit imports this module
-
     audit.record(session, actor, action, f"user:{username}", **detail)
 
 

@@ -6,10 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 from tests.support import factories as f
-from xeroflow_core import matching as m
+from xeroflow_core import clients as m
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import TrackingOption
-from xeroflow_core.users import Actor
 
 STAFF = Actor("sam", "staff")
 TODAY = date(2026, 11, 20)

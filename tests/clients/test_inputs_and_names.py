@@ -1,4 +1,4 @@
-"""Searches and names are inputs (issue 12, items 3 and 7): `%` and `_` match themselves, a
+"""Searches and names are inputs: `%` and `_` match themselves, a
 search too long for the database is refused with a message, and a client name cannot sit beside
 another that reads the same (full-width letters, zero-width spaces). SQLite and PostgreSQL."""
 
@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 
 from tests.support import factories as f
-from xeroflow_core import matching as m
-from xeroflow_core.client_financials import client_list
+from xeroflow_core import clients as m
+from xeroflow_core.actor import Actor
+from xeroflow_core.clients.financials import client_list
 from xeroflow_core.text import MAX_SEARCH_CHARS, parse_id
-from xeroflow_core.users import Actor
 
 STAFF = Actor("sam", "staff")
 

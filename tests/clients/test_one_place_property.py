@@ -13,7 +13,8 @@ from sqlalchemy import delete
 from sqlmodel import func, select
 
 from tests.support import factories as f
-from xeroflow_core import matching as m
+from xeroflow_core import clients as m
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import (
     AuditLog,
@@ -23,7 +24,6 @@ from xeroflow_core.models import (
     IgnoredContact,
     Invoice,
 )
-from xeroflow_core.users import Actor
 
 STAFF = Actor("sam", "staff")
 N_CONTACTS, N_CLIENTS = 6, 3

@@ -10,11 +10,13 @@ import pytest
 from sqlmodel import select
 
 from tests.support import factories as f
-from xeroflow_core import audit, client_financials, clients, matching
-from xeroflow_core.client_journal import undo
+from xeroflow_core import audit, clients
+from xeroflow_core.actor import Actor
+from xeroflow_core.clients import financials as client_financials
+from xeroflow_core.clients import queue as matching
+from xeroflow_core.clients.journal import undo
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import AuditLog, ClientSupplier, ClientTrackingOption
-from xeroflow_core.users import Actor
 
 STAFF = Actor("sam", "staff")
 T2 = "22222222-2222-2222-2222-222222222222"

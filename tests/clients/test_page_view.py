@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from xeroflow_core import client_view as cv
-from xeroflow_core.client_financials import ClientFinancials, ClientRow, LinkedContact
+from xeroflow_core.clients import client_view as cv
+from xeroflow_core.clients.financials import ClientFinancials, ClientRow, LinkedContact
 from xeroflow_core.models import Client
 
 

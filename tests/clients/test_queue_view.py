@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from xeroflow_core import queue_view as qv
-from xeroflow_core.matching import QueueRow
+from xeroflow_core.clients import queue_view as qv
+from xeroflow_core.clients.queue import QueueRow
 
 
 def row(status: str = "ACTIVE", merged_to: str | None = None, **kw: object) -> QueueRow:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.support import factories as f
-from xeroflow_core import matching as m
-from xeroflow_core.users import Actor
+from xeroflow_core import clients as m
+from xeroflow_core.actor import Actor
 
 STAFF = Actor("sam", "staff")
 

@@ -11,10 +11,11 @@ from sqlmodel import select
 
 from tests.support.connect import connect_sandbox, connect_sandbox_result, consent
 from xeroflow_core import audit
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import AuditLog, OAuthFlow, WorkRequest, XeroConnection, XeroToken
 from xeroflow_core.models.core import utcnow
-from xeroflow_core.users import Actor, PermissionDenied
+from xeroflow_core.users import PermissionDenied
 from xeroflow_core.xero.oauth import (
     active_tenants,
     choose_organisations,

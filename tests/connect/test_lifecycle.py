@@ -9,9 +9,10 @@ from sqlmodel import select
 
 from tests.support.connect import connect_sandbox, put_draft_invoice
 from xeroflow_core import audit
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import Client, ClientContactLink, XeroConnection, XeroToken
-from xeroflow_core.users import Actor, PermissionDenied
+from xeroflow_core.users import PermissionDenied
 from xeroflow_core.xero.connections import refresh_connections
 from xeroflow_core.xero.oauth import active_tenants, disconnect
 from xeroflow_core.xero.overview import overview

@@ -12,9 +12,9 @@ from sqlmodel import SQLModel, select
 
 from tests.connect.test_refresh import DropRefreshResponses, _expire
 from tests.support.connect import connect_sandbox
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import XeroToken
-from xeroflow_core.users import Actor
 from xeroflow_core.xero.oauth import disconnect
 from xeroflow_core.xero.tokens import NeedsReconnect, decrypt_token, get_access_token
 

@@ -299,16 +299,3 @@ def test_wrong_client_secret_is_a_configuration_error_not_a_dead_grant(engine, s
         get_access_token(engine, wrong, connected)
     assert _token_row(engine).status == "active"
     assert _works(settings, connected, get_access_token(engine, settings, connected))
-
-
-def test_connection_marks_and_keep_alive_stay_importable_from_tokens():
-    """They moved next to the connection code; older imports from tokens still work."""
-    from xeroflow_core.xero import connections, tokens
-    from xeroflow_core.xero.tokens import can_write, mark_lost_write_access
-
-    for name in ("can_write", "keep_alive", "mark_lost_write_access", "mark_needs_reconnect"):
-        assert getattr(tokens, name) is getattr(connections, name)
-    assert can_write is connections.can_write
-    assert mark_lost_write_access is connections.mark_lost_write_access
-    with pytest.raises(AttributeError):
-        tokens.no_such_name  # noqa: B018 - the attribute access is the test

@@ -82,6 +82,19 @@ class StreamlitServer:
                 self.proc.kill()
 
 
+def make_run_env(tmp: Path, port: int, sandbox_port: int) -> dict[str, str]:
+    """The environment `make run` gets on a fresh machine (no XEROFLOW_ or XERO_ settings),
+    pointed at a temporary database and run folder and at free ports."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("XEROFLOW_", "XERO_"))},
+        "DATABASE_URL": f"sqlite:///{tmp / 'run.db'}",
+        "XEROFLOW_RUN_DIR": str(tmp),
+        "PORT": str(port),
+        "SANDBOX_PORT": str(sandbox_port),
+        "BIN": str(ROOT / ".venv" / "bin"),
+    }
+
+
 def wait_ready(page: Page) -> None:
     """Wait until the app is connected, the script has finished, and nothing is loading."""
     page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for()

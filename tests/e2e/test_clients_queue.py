@@ -11,9 +11,9 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.harness import StreamlitServer, nav_titles, signed_in, wait_ready
 from tests.support import factories as f
-from xeroflow_core import matching as m
+from xeroflow_core import clients as m
+from xeroflow_core.actor import SYSTEM
 from xeroflow_core.db import make_engine, migrate
-from xeroflow_core.users import SYSTEM
 
 pytestmark = pytest.mark.e2e
 

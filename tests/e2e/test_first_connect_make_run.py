@@ -16,7 +16,14 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.harness import ROOT, free_port, heading, session_cookie, wait_ready
+from tests.e2e.harness import (
+    ROOT,
+    free_port,
+    heading,
+    make_run_env,
+    session_cookie,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -29,14 +36,7 @@ class MakeRun:
         self.url = f"http://localhost:{self.port}"  # the address `make run` prints
         self.sandbox_url = f"http://127.0.0.1:{self.sandbox_port}"
         self.log = tmp / "make-run.log"
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("XEROFLOW_", "XERO_"))},
-            "DATABASE_URL": f"sqlite:///{tmp / 'xeroflow.db'}",
-            "XEROFLOW_RUN_DIR": str(tmp),
-            "PORT": str(self.port),
-            "SANDBOX_PORT": str(self.sandbox_port),
-            "BIN": str(ROOT / ".venv" / "bin"),
-        }
+        self.env = make_run_env(tmp, self.port, self.sandbox_port)
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> MakeRun:

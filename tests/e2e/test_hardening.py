@@ -1,4 +1,4 @@
-"""In a real browser (issue 12, items 3 and 7): a client named like markdown is shown as text in
+"""In a real browser: a client named like markdown is shown as text in
 the page title, never a link or a tracking image; odd query-string ids and a huge search show a
 message, never an exception box."""
 
@@ -12,10 +12,10 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.harness import StreamlitServer, signed_in, wait_ready
 from tests.support import factories as f
-from xeroflow_core import matching as m
+from xeroflow_core import clients as m
+from xeroflow_core.actor import SYSTEM
 from xeroflow_core.db import make_engine, migrate
 from xeroflow_core.text import WORD_JOINER
-from xeroflow_core.users import SYSTEM
 
 pytestmark = pytest.mark.e2e
 

@@ -18,9 +18,10 @@ from tests.e2e.harness import (
     signed_in,
     wait_ready,
 )
+from xeroflow_core.actor import SYSTEM
 from xeroflow_core.clients import create_client
 from xeroflow_core.db import make_engine
-from xeroflow_core.users import SYSTEM, set_disabled
+from xeroflow_core.users import set_disabled
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from tests.e2e.harness import ROOT, free_port
+from tests.e2e.harness import ROOT, free_port, make_run_env
 
 
 def _wait_ok(url: str, proc: subprocess.Popen, seconds: float = 90) -> httpx.Response:
@@ -42,14 +42,7 @@ def _controls_answer_only_to_the_printed_key(log: Path, sandbox_port: int) -> No
 
 def test_run_script_starts_everything_and_ctrl_c_stops_it(tmp_path) -> None:
     port, sandbox_port = free_port(), free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("XEROFLOW_", "XERO_"))},
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
-        "XEROFLOW_RUN_DIR": str(tmp_path),
-        "PORT": str(port),
-        "SANDBOX_PORT": str(sandbox_port),
-        "BIN": str(ROOT / ".venv" / "bin"),
-    }
+    env = make_run_env(tmp_path, port, sandbox_port)
     for attempt in range(2):  # a second run over the same database does no harm
         out = (tmp_path / f"out{attempt}.log").open("w")
         proc = subprocess.Popen(
@@ -88,14 +81,7 @@ def _wait_for(path, text: str, proc: subprocess.Popen, seconds: float = 90) -> s
 
 def test_run_is_loopback_only_one_per_folder_and_restarts_a_dead_worker(tmp_path) -> None:
     port, sandbox_port = free_port(), free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("XEROFLOW_", "XERO_"))},
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
-        "XEROFLOW_RUN_DIR": str(tmp_path),
-        "PORT": str(port),
-        "SANDBOX_PORT": str(sandbox_port),
-        "BIN": str(ROOT / ".venv" / "bin"),
-    }
+    env = make_run_env(tmp_path, port, sandbox_port)
     out_path = tmp_path / "first.log"
     proc = subprocess.Popen(
         ["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=out_path.open("w"),

@@ -14,9 +14,9 @@ from playwright.sync_api import Page, expect
 from tests.e2e.harness import StreamlitServer, signed_in, wait_ready
 from tests.profitability.seed import seed_demo
 from xeroflow_core import profitability as pf
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import make_engine, migrate
 from xeroflow_core.money import fmt_money
-from xeroflow_core.users import Actor
 
 pytestmark = pytest.mark.e2e
 ORG = "Demo Agency Ltd"

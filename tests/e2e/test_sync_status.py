@@ -15,7 +15,7 @@ from tests.support.sync import sandbox_settings, synced_sandbox_db
 from xero_sandbox.server import serve_in_thread
 from xero_sandbox.testing import sandbox_config
 from xeroflow_core.db import make_engine
-from xeroflow_core.sync.worker import process_pending
+from xeroflow_core.worker import process_pending
 
 pytestmark = pytest.mark.e2e
 

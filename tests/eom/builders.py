@@ -9,10 +9,10 @@ from decimal import Decimal
 from sqlalchemy import Engine
 
 from tests.support.factories import TENANT, contact, new_id, organisation
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import billing_data
 from xeroflow_core.models import Account, Client, ClientContactLink, TaxRate
-from xeroflow_core.users import Actor
 
 ADMIN = Actor("admin", "admin")
 STAFF = Actor("staff", "staff")

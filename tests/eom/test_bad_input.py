@@ -1,4 +1,4 @@
-"""Bad amounts and months get a clear message and block nothing else (issue 12, item 6): plain
+"""Bad amounts and months get a clear message and block nothing else: plain
 digits within bounds, negative unit amounts only on a line labelled as a credit, months in a
 sane range, and one client's unusable data is a problem on its own draft while the others'
 drafts are generated. Runs on SQLite and PostgreSQL where the database is involved."""

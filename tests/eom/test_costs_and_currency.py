@@ -11,7 +11,7 @@ import pytest
 from tests.eom.builders import ADMIN, OCT, client, fee, ledger
 from tests.support.factories import TENANT, contact, invoice
 from xeroflow_core.db import session_scope
-from xeroflow_core.eom import push, review
+from xeroflow_core.eom import review
 from xeroflow_core.eom.engine import generate
 from xeroflow_core.models import ClientSupplier
 
@@ -49,18 +49,22 @@ def test_a_foreign_invoice_without_costs_is_fine(engine) -> None:
     assert outcome.problems == []
 
 
-def test_write_check_missing_fails_closed(sqlite_engine, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "xeroflow_core.xero.tokens", None)  # import fails
+def test_write_check_missing_fails_closed(monkeypatch) -> None:
+    """Without the write check the pusher does not load at all: there is no push without it."""
+    import importlib
+
+    monkeypatch.setitem(sys.modules, "xeroflow_core.xero.connections", None)  # import fails
+    monkeypatch.delitem(sys.modules, "xeroflow_core.eom.push")
     with pytest.raises(ImportError):
-        push._can_write(sqlite_engine, TENANT)
+        importlib.import_module("xeroflow_core.eom.push")
 
 
 def test_only_posted_receipts_are_a_clients_cost(engine) -> None:
-    """Finding 4 (statuses): a receipt counts only when it and its claim are posted (receipt
+    """A receipt counts only when it and its claim are posted (receipt
     AUTHORISED, claim AUTHORISED or PAID) - the same rule in profitability, EOM rebilling and
     the client page."""
     from tests.profitability.builders import receipt
-    from xeroflow_core.client_financials import client_financials
+    from xeroflow_core.clients.financials import client_financials
 
     ledger(engine)
     acme, _ = client(engine, "Acme", rebill_account_code="260", rebill_tax_type="OUTPUT2")

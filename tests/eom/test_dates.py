@@ -25,7 +25,7 @@ def test_previous_month() -> None:
 
 
 def test_cli_default_month_is_last_month_in_utc(sqlite_engine, monkeypatch, capsys) -> None:
-    from xeroflow_core import eom_cli
+    from xeroflow_core.eom import cli as eom_cli
     from xeroflow_core.settings import get_settings
 
     monkeypatch.setenv("DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))

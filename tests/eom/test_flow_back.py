@@ -66,7 +66,7 @@ def test_status_flows_back_and_xero_copy_is_never_invoiced_twice(
 
 
 def test_cli_generate_list_push(sqlite_engine, sandbox_app, sandbox, monkeypatch, capsys) -> None:
-    from xeroflow_core import eom_cli
+    from xeroflow_core.eom import cli as eom_cli
     from xeroflow_core.settings import get_settings
 
     url = sandbox_app[0]

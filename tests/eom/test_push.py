@@ -241,7 +241,7 @@ import os, sys
 from xeroflow_core.db import make_engine
 from xeroflow_core.eom import push
 from xeroflow_core.settings import get_settings
-from xeroflow_core.users import SYSTEM
+from xeroflow_core.actor import SYSTEM
 
 class Dies(push.XeroGateway):
     def put_invoice(self, invoice, key):

@@ -19,15 +19,16 @@ from tests.eom.sandbox_ledger import in_xero, puts
 from tests.eom.test_push import NO_WAIT, approved_month, arm
 from tests.support.connect import connect_sandbox
 from xeroflow_core import installation
+from xeroflow_core import work as work
+from xeroflow_core.actor import SYSTEM
 from xeroflow_core.db import make_engine, session_scope
 from xeroflow_core.eom import claims, review
 from xeroflow_core.eom.push import push_month
 from xeroflow_core.models import utcnow
 from xeroflow_core.models.eom import EomDraft
 from xeroflow_core.models.sync import WorkRequest
-from xeroflow_core.sync import requests as work
-from xeroflow_core.sync.worker import process_pending
-from xeroflow_core.users import SYSTEM, PermissionDenied
+from xeroflow_core.users import PermissionDenied
+from xeroflow_core.worker import process_pending
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_the_cli_says_who_holds_a_draft_and_until_when(
 ) -> None:
     """A draft claimed by a live pusher elsewhere: `eom push` does not touch it, says so with
     the pusher and the time it may be taken over, and exits 3 (not done); `eom list` too."""
-    from xeroflow_core import eom_cli
+    from xeroflow_core.eom import cli as eom_cli
 
     (d,) = approved_month(engine, sandbox, tenant, ["100.00"])
     assert claims.take(engine, d.id, "otherhost:4242 as alice") is not None
@@ -149,7 +150,7 @@ def test_a_restored_copy_pushes_nothing_until_an_admin_confirms(
     """A backup taken while a draft was approved is restored elsewhere; meanwhile the original
     pushed it. The copy refuses to push until an admin confirms; then it has its own
     installation id and looks the draft up first, adopting the original's invoice."""
-    from xeroflow_core import eom_cli
+    from xeroflow_core.eom import cli as eom_cli
 
     (d,) = approved_month(engine, sandbox, tenant, ["100.00"])
     original = installation.current(engine)

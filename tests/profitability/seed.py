@@ -12,7 +12,6 @@ from tests.support.sync import synced_sandbox_db
 from xero_sandbox.server import serve_in_thread
 from xero_sandbox.testing import sandbox_config
 from xeroflow_core import profitability as pf
-from xeroflow_core import reports
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import (
     Client,
@@ -21,6 +20,7 @@ from xeroflow_core.models import (
     Contact,
     TrackingOption,
 )
+from xeroflow_core.profitability import xero_report as reports
 from xeroflow_core.xero.client import reset_governors
 
 

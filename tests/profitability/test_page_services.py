@@ -9,8 +9,9 @@ import pytest
 
 from tests.profitability import builders as b
 from xeroflow_core import profitability as pf
-from xeroflow_core import reports
-from xeroflow_core.users import Actor, PermissionDenied
+from xeroflow_core.actor import Actor
+from xeroflow_core.profitability import xero_report as reports
+from xeroflow_core.users import PermissionDenied
 
 PARTNER = Actor("pat", "partner")
 OCT = pf.month(2026, 10)

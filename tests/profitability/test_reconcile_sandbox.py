@@ -14,17 +14,17 @@ from tests.support.sync import synced_sandbox_db
 from xero_sandbox.server import serve_in_thread
 from xero_sandbox.testing import sandbox_config
 from xeroflow_core import profitability as pf
-from xeroflow_core import reports
+from xeroflow_core import work as wr
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import (
     Invoice,
     Organisation,
 )
 from xeroflow_core.profitability import figures, query
+from xeroflow_core.profitability import xero_report as reports
 from xeroflow_core.profitability.reconcile import reconcile
-from xeroflow_core.sync import requests as wr
-from xeroflow_core.sync.worker import process_pending
-from xeroflow_core.users import Actor
+from xeroflow_core.worker import process_pending
 from xeroflow_core.xero.client import reset_governors
 
 PARTNER = Actor("partner", "partner")

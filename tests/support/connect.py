@@ -14,8 +14,10 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 from sqlalchemy import Engine
 
+from xeroflow_core.actor import Actor
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import Actor, get_user
+from xeroflow_core.sync.jobs import request_initial_sync
+from xeroflow_core.users import get_user
 from xeroflow_core.xero.oauth import (
     CallbackResult,
     active_tenants,
@@ -90,7 +92,9 @@ def connect_sandbox_result(
     actor = _actor(engine, username)
     url = _start(engine, settings, actor)
     query = consent(settings, url, tenant_names=tenant_names, http=http)
-    return handle_callback(engine, settings, actor, query, http=http)
+    return handle_callback(
+        engine, settings, actor, query, http=http, on_new_organisations=request_initial_sync
+    )
 
 
 def connect_sandbox(
@@ -109,7 +113,9 @@ def connect_sandbox(
     )
     assert result.ok, result.message
     already = [c.tenant_id for c in active_tenants(engine)]
-    choose_organisations(engine, _actor(engine, username), sorted({*already, *result.tenant_ids}))
+    actor = _actor(engine, username)
+    enabled = choose_organisations(engine, actor, sorted({*already, *result.tenant_ids}))
+    request_initial_sync(engine, actor, enabled)
     return result.tenant_ids
 
 
@@ -123,7 +129,8 @@ def put_draft_invoice(
 ) -> httpx.Response:
     """PUT one DRAFT sales invoice with the stored token, the way a write to Xero does; a 403
     marks the connection "lost write access" (as the API client does on any write)."""
-    from xeroflow_core.xero.tokens import get_access_token, mark_lost_write_access
+    from xeroflow_core.xero.connections import mark_lost_write_access
+    from xeroflow_core.xero.tokens import get_access_token
 
     token = get_access_token(engine, settings, tenant_id, http=http)
     body = {

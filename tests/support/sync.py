@@ -45,8 +45,8 @@ def connect(engine: Engine, base_url: str, settings: Settings | None = None) -> 
     """Connect every sandbox organisation (no sync yet); the initial-sync requests the connect
     flow queues are marked done so the worker does not repeat them."""
     from tests.support.connect import connect_sandbox
+    from xeroflow_core import work as wr
     from xeroflow_core.models import XeroConnection
-    from xeroflow_core.sync import requests as wr
 
     settings = settings or sandbox_settings(base_url)
     tenant_ids = connect_sandbox(engine, settings)

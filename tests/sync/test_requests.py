@@ -7,12 +7,14 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from xeroflow_core import work as wr
+from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import AuditLog
 from xeroflow_core.settings import load_settings
-from xeroflow_core.sync import requests as wr
-from xeroflow_core.sync.worker import process_pending
-from xeroflow_core.users import SYSTEM, Actor, PermissionDenied
+from xeroflow_core.sync.jobs import request_sync
+from xeroflow_core.users import PermissionDenied
+from xeroflow_core.worker import process_pending
 
 ADMIN, PARTNER, STAFF = Actor("ada", "admin"), Actor("pat", "partner"), Actor("sam", "staff")
 
@@ -20,8 +22,8 @@ ADMIN, PARTNER, STAFF = Actor("ada", "admin"), Actor("pat", "partner"), Actor("s
 def test_only_admins_request_a_resync_and_it_is_audited(engine):
     for who in (PARTNER, STAFF):
         with pytest.raises(PermissionDenied):
-            wr.request_sync(engine, who, "t1", full=False)
-    rid = wr.request_sync(engine, ADMIN, "t1", full=True)
+            request_sync(engine, who, "t1", full=False)
+    rid = request_sync(engine, ADMIN, "t1", full=True)
     req = wr.get_request(engine, rid)
     assert (req.kind, req.tenant_id, req.status, req.requested_by) == (
         "sync",
@@ -32,8 +34,8 @@ def test_only_admins_request_a_resync_and_it_is_audited(engine):
     assert req.params == {"full": True, "trigger": "manual"}
     # Only the system needs no resync permission (the Connect flow asks as the system, after
     # its own manage_connection check).
-    assert wr.request_sync(engine, SYSTEM, "t2", full=True, trigger="initial")
-    assert wr.request_sync(engine, SYSTEM, "t3", full=False)
+    assert request_sync(engine, SYSTEM, "t2", full=True, trigger="initial")
+    assert request_sync(engine, SYSTEM, "t3", full=False)
     with session_scope(engine) as s:
         audited = s.exec(select(AuditLog).where(AuditLog.action == "sync.requested")).all()
     assert {a.username for a in audited} == {"ada", "system"}
@@ -42,12 +44,12 @@ def test_only_admins_request_a_resync_and_it_is_audited(engine):
 def test_trigger_initial_does_not_bypass_the_permission_check(engine):
     for who in (PARTNER, STAFF):
         with pytest.raises(PermissionDenied):
-            wr.request_sync(engine, who, "t1", full=True, trigger="initial")
+            request_sync(engine, who, "t1", full=True, trigger="initial")
     assert wr.recent_requests(engine) == []
 
 
 def test_the_connect_flow_requests_the_initial_sync_as_the_system(engine):
-    from xeroflow_core.xero.connections import request_initial_sync
+    from xeroflow_core.sync.jobs import request_initial_sync
 
     with pytest.raises(PermissionDenied):
         request_initial_sync(engine, STAFF, ["t1"])
@@ -57,10 +59,10 @@ def test_the_connect_flow_requests_the_initial_sync_as_the_system(engine):
 
 
 def test_a_waiting_request_is_reused_not_duplicated(engine):
-    full = wr.request_sync(engine, ADMIN, "t1", full=True)
-    assert wr.request_sync(engine, ADMIN, "t1", full=False) == full  # covered by the full one
-    assert wr.request_sync(engine, ADMIN, "t1", full=True) == full
-    assert wr.request_sync(engine, ADMIN, "t9", full=False) != full
+    full = request_sync(engine, ADMIN, "t1", full=True)
+    assert request_sync(engine, ADMIN, "t1", full=False) == full  # covered by the full one
+    assert request_sync(engine, ADMIN, "t1", full=True) == full
+    assert request_sync(engine, ADMIN, "t9", full=False) != full
 
 
 def test_a_request_is_claimed_once(engine):
@@ -74,7 +76,9 @@ def test_a_request_is_claimed_once(engine):
 
 
 def test_missing_handler_fails_the_request_clearly(engine, monkeypatch):
-    monkeypatch.setitem(wr.REQUEST_HANDLERS, "report", "xeroflow_core.not_built_yet:handle")
+    from xeroflow_core import worker
+
+    monkeypatch.delitem(worker.HANDLERS, "report")
     rid = wr.submit(engine, ADMIN, "report", "t1", {"month": "2026-10"})
     assert process_pending(engine, load_settings()) == 0
     req = wr.get_request(engine, rid)

@@ -136,6 +136,36 @@ def test_changes_land_with_lifecycle_rules(engine, sandbox, sandbox_url):
         }
 
 
+def test_a_contact_merged_twice_moves_its_link_to_the_last_survivor(engine, sandbox, sandbox_url):
+    """Xero merged B into C, then A into B: A's client link ends on C (the chain A -> B -> C is
+    followed, whatever order the contacts arrive in), and the move is journalled for undo."""
+    synced = synced_sandbox_db(engine, sandbox_url)
+    agency = synced.tenants["Demo Agency Ltd"]
+    org = sandbox.orgs[agency]
+    a, b, c = [x for x in org.contacts.since(None) if x.status == "ACTIVE"][:3]
+    with session_scope(engine) as s:
+        client = Client(name="Chain")
+        s.add(client)
+        s.flush()
+        s.add(ClientContactLink(tenant_id=agency, contact_id=a.id, client_id=client.id))
+        client_id = client.id
+    with sandbox.lock:
+        b.status, b.merged_to = "ARCHIVED", c.id
+        sandbox.touch(org, org.contacts, b)
+        a.status, a.merged_to = "ARCHIVED", b.id
+        sandbox.touch(org, org.contacts, a)
+    res = sync_tenant(engine, synced.settings, agency, options=FAST_RETRIES)
+    assert res.status == "ok"
+    with session_scope(engine) as s:
+        assert s.get(ClientContactLink, (agency, a.id)) is None
+        assert s.get(ClientContactLink, (agency, b.id)) is None
+        assert s.get(ClientContactLink, (agency, c.id)).client_id == client_id
+        journalled = s.scalars(
+            select(AuditLog).where(AuditLog.action == "client.follow_merges")
+        ).all()
+        assert len(journalled) == 1 and journalled[0].username == "system"
+
+
 def test_records_changed_while_paging_are_not_skipped(engine, sandbox, sandbox_url):
     synced_ = None
     from tests.support.sync import connect

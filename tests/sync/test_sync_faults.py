@@ -17,6 +17,7 @@ from tests.support.sync import (
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import Invoice, XeroConnection
 from xeroflow_core.models.sync import ApiBudget, SyncResourceState, SyncRun
+from xeroflow_core.sync.budget import client_hooks
 from xeroflow_core.sync.engine import sync_tenant
 from xeroflow_core.xero.client import ClientOptions, Governor
 
@@ -204,7 +205,12 @@ def test_reserve_is_kept_for_interactive_work(sqlite_engine, sandbox, sandbox_ur
 
     gov = Governor()
     with XeroClient(
-        sqlite_engine, settings, agency, purpose="interactive", options=ClientOptions(governor=gov)
+        sqlite_engine,
+        settings,
+        agency,
+        purpose="interactive",
+        options=ClientOptions(governor=gov),
+        hooks=client_hooks(sqlite_engine),
     ) as client:
         gov.day_remaining = 150
         assert client.get("Organisation").status_code == 200
@@ -221,7 +227,13 @@ def test_403_on_a_write_marks_lost_write_access_and_reads_go_on(
     synced, agency = _agency(sqlite_engine, sandbox_url)
     sandbox.demo_user.read_only = True
     try:
-        with XeroClient(sqlite_engine, synced.settings, agency, purpose="interactive") as client:
+        with XeroClient(
+            sqlite_engine,
+            synced.settings,
+            agency,
+            purpose="interactive",
+            hooks=client_hooks(sqlite_engine),
+        ) as client:
             with pytest.raises(XeroForbidden) as err:
                 client.put("Invoices", json={"Invoices": [{"Type": "ACCREC"}]})
             assert "lost the role or scope" in err.value.what_to_do

@@ -20,10 +20,11 @@ from sqlmodel import select
 from tests.support.sync import connect, db_contacts, db_invoices, sandbox_contacts
 from xero_sandbox.server import serve_in_thread
 from xero_sandbox.testing import control, sandbox_config
+from xeroflow_core import work as wr
+from xeroflow_core.actor import SYSTEM
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.sync import SyncResourceState, SyncRun, WorkRequest
-from xeroflow_core.sync import requests as wr
-from xeroflow_core.users import SYSTEM
+from xeroflow_core.sync.jobs import request_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,7 +89,7 @@ def test_worker_killed_mid_sync_then_restarted_converges(engine, big_sandbox, tm
     sb.faults.clear()
     synced = connect(engine, url)
     agency = synced.tenants["Demo Agency Ltd"]
-    rid = wr.request_sync(engine, SYSTEM, agency, full=True)
+    rid = request_sync(engine, SYSTEM, agency, full=True)
     # Each invoice page takes 0.7 s, so the kill lands between pages.
     sb.faults.arm({"kind": "slow", "seconds": 0.7, "path": "Invoices", "count": 20})
 
@@ -151,20 +152,27 @@ def test_two_workers_at_once_never_share_an_organisation(engine, big_sandbox, tm
     assert db_invoices(engine, agency) == _snapshot(url, agency)
 
 
-def test_a_missing_handler_module_fails_the_worker_at_startup(sqlite_engine, monkeypatch):
-    """No silent fallback: if the reports module cannot be imported, building the scheduler
-    raises instead of quietly dropping the hourly job."""
-    from xeroflow_core.settings import load_settings
-    from xeroflow_core.sync.worker import build_scheduler
+def test_a_missing_handler_module_fails_the_worker_at_startup(monkeypatch):
+    """No silent fallback: if the reports module cannot be imported, the worker does not start
+    instead of quietly dropping the hourly job (its handlers are imported with it)."""
+    import importlib
 
-    monkeypatch.setitem(sys.modules, "xeroflow_core.reports", None)
+    monkeypatch.setitem(sys.modules, "xeroflow_core.profitability.xero_report", None)
+    monkeypatch.delitem(sys.modules, "xeroflow_core.worker", raising=False)
     with pytest.raises(ImportError):
-        build_scheduler(sqlite_engine, load_settings())
+        importlib.import_module("xeroflow_core.worker")
+
+
+def test_every_kind_of_work_has_a_handler():
+    from xeroflow_core import work
+    from xeroflow_core.worker import HANDLERS
+
+    assert set(HANDLERS) == set(work.KINDS)
 
 
 def test_the_scheduler_has_every_job(sqlite_engine):
     from xeroflow_core.settings import load_settings
-    from xeroflow_core.sync.worker import build_scheduler
+    from xeroflow_core.worker import build_scheduler
 
     scheduler = build_scheduler(sqlite_engine, load_settings())
     jobs = {j.id for j in scheduler.get_jobs()}

@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet
 
 from xeroflow_core import audit
 from xeroflow_core import settings as settings_mod
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import make_engine
 from xeroflow_core.settings import (
     DEMO_COOKIE_KEY,
@@ -20,16 +21,14 @@ from xeroflow_core.settings import (
     SettingsError,
     load_settings,
 )
+from xeroflow_core.ui.pages import PAGES, pages_for
 from xeroflow_core.users import (
-    PAGES,
     PERMISSIONS,
-    Actor,
     PermissionDenied,
     add_user,
     can,
     ensure_demo_users,
     list_users,
-    pages_for,
     require,
     set_disabled,
     set_role,
@@ -63,7 +62,7 @@ def test_each_role_gets_exactly_its_pages(role: str) -> None:
 
 
 def test_design_table_of_actions() -> None:
-    """DESIGN §3, row by row."""
+    """The roles table of the README, row by row."""
     assert can("partner", "view_profitability") and not can("staff", "view_profitability")
     assert can("admin", "resync") and not can("partner", "resync") and not can("staff", "resync")
     assert [r for r in ("partner", "staff", "admin") if can(r, "manage_connection")] == ["admin"]

@@ -1,6 +1,5 @@
 """No demo account survives into production, settings are read stripped, user changes need
-`manage_users`, and new passwords have a minimum strength (issue 12, items 2 and 9; the
-strength rule of item 5)."""
+`manage_users`, and new passwords have a minimum strength."""
 
 from __future__ import annotations
 
@@ -13,10 +12,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from xeroflow_core import settings as settings_mod
+from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.settings import DEMO_TOKEN_KEY, SettingsError, load_settings
 from xeroflow_core.users import (
-    SYSTEM,
-    Actor,
     PermissionDenied,
     add_user,
     check_password_strength,

@@ -1,4 +1,4 @@
-"""Running it is safe by default (issue 12, items 2 and 8): a SQLite file deleted under a running
+"""Running it is safe by default: a SQLite file deleted under a running
 process is noticed by the engine, the worker (which stops with its own exit code) and the app
 (a message, not an exception box), and the app refuses to start in production while a user has
 the demo password."""
@@ -21,8 +21,8 @@ from streamlit.testing.v1 import AppTest
 
 from xeroflow_core.db import DatabaseFileGone, make_engine, migrate, session_scope
 from xeroflow_core.settings import get_settings
-from xeroflow_core.sync.worker import EXIT_DATABASE_GONE
 from xeroflow_core.users import ensure_demo_users, list_users
+from xeroflow_core.worker import EXIT_DATABASE_GONE
 
 ROOT = Path(__file__).resolve().parents[2]
 

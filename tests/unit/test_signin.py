@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from xeroflow_core import audit
+from xeroflow_core.actor import SYSTEM
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import SignInAttempt, SignInSession
 from xeroflow_core.settings import Settings
@@ -20,7 +21,7 @@ from xeroflow_core.signin import (
     sign_in,
     sign_out,
 )
-from xeroflow_core.users import SYSTEM, add_user, set_disabled
+from xeroflow_core.users import add_user, set_disabled
 
 PASSWORD = "correct-horse-battery"
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select, text
 from sqlmodel import SQLModel
 
 from xeroflow_core import audit
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import make_engine, migrate, session_scope
 from xeroflow_core.models import AuditLog, Invoice
-from xeroflow_core.users import Actor
 
 
 def test_migrations_match_the_models(engine) -> None:

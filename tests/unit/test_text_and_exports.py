@@ -1,4 +1,4 @@
-"""Xero's text is text (issue 12, items 3 and 4): one helper escapes it for Streamlit markdown
+"""Xero's text is text: one helper escapes it for Streamlit markdown
 and Plotly, invisible characters go, and every CSV the app offers is safe in a spreadsheet."""
 
 from __future__ import annotations

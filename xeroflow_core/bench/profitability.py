@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, text
 
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import make_engine, migrate
 from xeroflow_core.models import (
     Account,
@@ -34,7 +35,6 @@ from xeroflow_core.models import (
     TrackingOption,
 )
 from xeroflow_core.profitability import figures, periods, view
-from xeroflow_core.users import Actor
 
 TENANT = "bench-tenant-0000-0000-000000000000"
 CENT = Decimal("0.01")

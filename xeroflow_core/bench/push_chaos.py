@@ -39,8 +39,21 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from xero_sandbox.access import KEY_HEADER
+from xero_sandbox.app import SandboxConfig
+from xero_sandbox.server import serve_in_thread
+from xeroflow_core.actor import SYSTEM, Actor
+from xeroflow_core.bench.sync import _settings, connect
+from xeroflow_core.clients import create_client
 from xeroflow_core.db import make_engine, migrate, session_scope
-from xeroflow_core.users import SYSTEM, Actor
+from xeroflow_core.eom import billing_data, review
+from xeroflow_core.eom.billing import parse_month
+from xeroflow_core.eom.engine import generate
+from xeroflow_core.eom.push import XeroGateway, push_month
+from xeroflow_core.models import Contact, Organisation
+from xeroflow_core.models.eom import EomDraft
+from xeroflow_core.settings import get_settings
+from xeroflow_core.sync.engine import sync_tenant
 
 AGENCY = "Demo Agency Ltd"
 BENCH = Actor("bench", "admin")
@@ -72,12 +85,6 @@ def setup(
 ) -> str:
     """Connect the sandbox as an admin would, sync its ledger and contacts, and give `clients`
     customers a retainer each; returns the tenant id."""
-    from xeroflow_core.bench.sync import connect
-    from xeroflow_core.clients import create_client
-    from xeroflow_core.eom import billing_data
-    from xeroflow_core.models import Contact, Organisation
-    from xeroflow_core.sync.engine import sync_tenant
-
     tenant = connect(engine, settings, http)[AGENCY]
     sync_tenant(engine, settings, tenant, full=True, http=http,
                 resources=("Organisation", "Accounts", "TaxRates", "Contacts"))  # fmt: skip
@@ -132,8 +139,6 @@ def _spawn(args: argparse.Namespace, month: date, env: dict, logs: Path, n: int)
 
 def _editor(engine: Engine, month: date, stop: threading.Event, rng: random.Random, tally: Tally):  # noqa: ANN202
     """A person editing a draft's line and approving it again, while the pushers push."""
-    from xeroflow_core.eom import review
-
     while not stop.wait(rng.uniform(0.1, 0.6)):
         d = rng.choice(review.list_drafts(engine, BENCH, month))
         ln = d.lines[0]
@@ -150,9 +155,6 @@ def _editor(engine: Engine, month: date, stop: threading.Event, rng: random.Rand
 
 
 def one_round(ctx: dict, month: date, deadline: float, rng: random.Random, tally: Tally) -> None:
-    from xeroflow_core.eom import review
-    from xeroflow_core.eom.engine import generate
-
     engine, sb, args = ctx["engine"], ctx["sb"], ctx["args"]
     generate(engine, BENCH, month)
     drafts = review.list_drafts(engine, BENCH, month)
@@ -210,8 +212,6 @@ def one_round(ctx: dict, month: date, deadline: float, rng: random.Random, tally
 
 def _holders(engine: Engine, month: date) -> set[int]:
     """The process ids of the pushers holding a claim on the month's drafts right now."""
-    from xeroflow_core.models.eom import EomDraft
-
     with session_scope(engine) as s:
         owners = s.exec(select(EomDraft.claim_owner).where(
             EomDraft.month == month, EomDraft.state == "pushing")).all()  # fmt: skip
@@ -237,8 +237,6 @@ def _reaped(p: Any, tally: Tally) -> bool:
 
 
 def _open(engine: Engine, month: date) -> int:
-    from xeroflow_core.models.eom import EomDraft
-
     with session_scope(engine) as s:
         return len(s.exec(select(EomDraft.id).where(
             EomDraft.month == month, EomDraft.state.in_(("approved", "pushing", "generated"))  # type: ignore[attr-defined]
@@ -248,9 +246,6 @@ def _open(engine: Engine, month: date) -> int:
 def settle(ctx: dict, month: date, tally: Tally) -> None:
     """No pusher left and no fault armed: approve what an edit left, push until done (taking
     over what killed pushers held), then compare every draft with the sandbox."""
-    from xeroflow_core.eom import review
-    from xeroflow_core.eom.push import push_month
-
     engine, sb = ctx["engine"], ctx["sb"]
     ctx["fired"].update(f["kind"] for f in sb.faults.fired)
     sb.faults.clear()
@@ -266,8 +261,6 @@ def settle(ctx: dict, month: date, tally: Tally) -> None:
 
 
 def check(ctx: dict, month: date, tally: Tally) -> None:
-    from xeroflow_core.eom import review
-
     rows = ctx["http"].get(f"/_sandbox/state/{ctx['tenant']}/invoices").json()
     by_ref: dict[str, list[dict]] = {}
     for r in rows:
@@ -286,11 +279,6 @@ def check(ctx: dict, month: date, tally: Tally) -> None:
 
 
 def run(args: argparse.Namespace) -> tuple[Tally, dict]:
-    from xero_sandbox.access import KEY_HEADER
-    from xero_sandbox.app import SandboxConfig
-    from xero_sandbox.server import serve_in_thread
-    from xeroflow_core.bench.sync import _settings
-
     rng = random.Random(args.seed)
     tally, started = Tally(), time.monotonic()
     with tempfile.TemporaryDirectory(prefix="push-chaos-") as tmp:
@@ -371,11 +359,6 @@ def _kinds(c: Counter) -> str:
 def pusher_main(argv: list[str]) -> int:
     """One pusher process: push each of the month's drafts once, in its own order; print the
     outcome counts as JSON."""
-    from xeroflow_core.eom.billing import parse_month
-    from xeroflow_core.eom.push import XeroGateway, push_month
-    from xeroflow_core.models.eom import EomDraft
-    from xeroflow_core.settings import get_settings
-
     month, stale, timeout = argv[0], float(argv[1]), float(argv[2])
     settings = get_settings()
     engine = make_engine(settings.database_url)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert
 
-from xeroflow_core import matching as m
+from xeroflow_core import clients as m
 from xeroflow_core.db import make_engine, migrate
 from xeroflow_core.models import (
     Client,

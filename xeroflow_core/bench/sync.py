@@ -32,9 +32,21 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 from sqlalchemy import Engine, insert
+from sqlmodel import Session, SQLModel, select
 
+from xero_sandbox.app import SandboxConfig, create_app
+from xero_sandbox.server import free_port, serve_app_in_thread
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import make_engine, migrate
+from xeroflow_core.models import XeroConnection
 from xeroflow_core.settings import Settings, load_settings
+from xeroflow_core.sync.engine import sync_tenant
+from xeroflow_core.sync.jobs import request_initial_sync
+from xeroflow_core.sync.resources import PAGE_SIZE, RESOURCES
+from xeroflow_core.xero import parse
+from xeroflow_core.xero.client import ClientOptions, Governor
+from xeroflow_core.xero.oauth import choose_organisations, handle_callback, start_authorization
+from xeroflow_core.xero.tokens import get_access_token
 
 AGENCY = "Demo Agency Ltd"
 
@@ -52,10 +64,6 @@ def _settings(url: str, database_url: str) -> Settings:
 
 def connect(engine: Engine, settings: Settings, http: httpx.Client) -> dict[str, str]:
     """Consent to every sandbox organisation over HTTP (as a person would); name -> tenant."""
-    from xeroflow_core.models import XeroConnection
-    from xeroflow_core.users import Actor
-    from xeroflow_core.xero.oauth import choose_organisations, handle_callback, start_authorization
-
     actor = Actor("bench", "admin")
     url = start_authorization(engine, settings, actor)
     page = http.get(url).text
@@ -68,19 +76,18 @@ def connect(engine: Engine, settings: Settings, http: httpx.Client) -> dict[str,
     form["action"] = "allow"
     resp = http.post(urljoin(url, action), data=form, follow_redirects=False)
     query = {k: v[0] for k, v in parse_qs(urlsplit(resp.headers["location"]).query).items()}
-    result = handle_callback(engine, settings, actor, query, http=http)
+    result = handle_callback(
+        engine, settings, actor, query, http=http, on_new_organisations=request_initial_sync
+    )
     if not result.ok:
         raise RuntimeError(result.message)
-    choose_organisations(engine, actor, result.tenant_ids)
-    from sqlmodel import Session, select
+    request_initial_sync(engine, actor, choose_organisations(engine, actor, result.tenant_ids))
 
     with Session(engine) as s:
         return {c.tenant_name: c.tenant_id for c in s.exec(select(XeroConnection))}
 
 
 def _serve(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
-    from xero_sandbox.server import free_port
-
     port = free_port()
     cmd = [
         sys.executable, "-m", "xero_sandbox", "--port", str(port), "--size", "large",
@@ -103,8 +110,6 @@ def _serve(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
 
 def minimal_calls(counts: dict[str, int]) -> int:
     """The least Xero allows: one call per unpaged resource, ceil(n/1000) (at least 1) per paged."""
-    from xeroflow_core.sync.resources import RESOURCES
-
     return sum(max(1, math.ceil(counts.get(r.name, 0) / 1000)) if r.paged else 1 for r in RESOURCES)
 
 
@@ -113,16 +118,9 @@ def floor(
 ) -> float:
     """The same pages, plain httpx + json(Decimal) + Core executemany insert into the same
     tables (emptied of this tenant first): nothing else. `store=False` only fetches (warm-up)."""
-    from xeroflow_core.sync.resources import PAGE_SIZE, RESOURCES
-    from xeroflow_core.xero import parse
-    from xeroflow_core.xero.tokens import get_access_token
-
     token = get_access_token(engine, settings, tenant_id, http=http)
     headers = {"Authorization": f"Bearer {token}", "xero-tenant-id": tenant_id,
                "Accept": "application/json"}  # fmt: skip
-    from sqlmodel import SQLModel
-
-    import xeroflow_core.models  # noqa: F401 - registers the tables
 
     target = engine
     mappers = {
@@ -169,8 +167,6 @@ def floor(
 def _floor_store(
     conn: Any, tables: Any, mappers: dict, name: str, tenant_id: str, items: list
 ) -> None:
-    from xeroflow_core.xero import parse
-
     if name == "TrackingCategories":
         for c in items:
             cat, opts = parse.tracking(tenant_id, c)
@@ -195,10 +191,6 @@ def _floor_store(
 
 def _clear(engine: Engine, tenant_id: str) -> None:
     """Remove the tenant's synced rows and sync state (the floor leaves its rows behind)."""
-    from sqlmodel import SQLModel
-
-    import xeroflow_core.models  # noqa: F401 - registers the tables
-
     names = ["document_line", "xero_organisation", "xero_account", "xero_tax_rate",
              "xero_tracking_category", "xero_tracking_option", "xero_contact", "xero_invoice",
              "xero_credit_note", "xero_receipt", "xero_expense_claim", "sync_resource_state"]  # fmt: skip
@@ -209,9 +201,6 @@ def _clear(engine: Engine, tenant_id: str) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from xeroflow_core.sync.engine import sync_tenant
-    from xeroflow_core.xero.client import ClientOptions, Governor
-
     # Our own cost: the sandbox's limits are off and so is our 60-a-minute pacing (which would
     # otherwise make any sync above 60 calls last a minute; see --paced for that).
     unpaced = ClientOptions(governor=Governor(minute_limit=1_000_000))
@@ -272,7 +261,6 @@ class PacingProbe:
     Its governor sleeps by moving that clock, so minute windows pass without real waiting."""
 
     def __init__(self, sandbox) -> None:  # noqa: ANN001 - the sandbox's live state
-        from xeroflow_core.xero.client import Governor
 
         self.stamps: list[float] = []
         self.statuses: list[int] = []
@@ -303,11 +291,6 @@ class PacingProbe:
 
 def paced(args: argparse.Namespace) -> dict[str, Any]:
     """Real limits, scaled clock: the governor's sleeps move the sandbox's frozen clock."""
-
-    from xero_sandbox.app import SandboxConfig, create_app
-    from xero_sandbox.server import serve_app_in_thread
-    from xeroflow_core.sync.engine import sync_tenant
-    from xeroflow_core.xero.client import ClientOptions
 
     app = create_app(
         SandboxConfig(

@@ -19,7 +19,6 @@ KINDS = ("retainer", "recurring", "one_off")
 FREQUENCIES = ("monthly", "quarterly", "yearly")
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 TERMS_TYPES = ("", "days_after", "day_of_following_month")
-REVENUE_ACCOUNT_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
 MONEY_PLACES = Decimal("0.0001")
 # Bounds on what a person may enter. Xero documents no numeric limits; these sit far above any
 # firm's monthly invoice and keep every amount, and a draft's total, inside what the database
@@ -191,7 +190,7 @@ def active_days(month: date, start: date | None, end: date | None) -> int:
 
 
 def prorate(amount: Decimal, days: int, month: date, rounding: str = "half_up") -> Decimal:
-    """amount x active days / days in the month, rounded to 2 places (DESIGN §8)."""
+    """amount x active days / days in the month, rounded to 2 places."""
     return round_money(amount * Decimal(days) / Decimal(days_in_month(month)), rounding)
 
 

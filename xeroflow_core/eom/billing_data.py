@@ -15,12 +15,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from xeroflow_core import audit
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom.billing import (
     FREQUENCIES,
     KINDS,
     LINE_AMOUNT_TYPES,
-    REVENUE_ACCOUNT_TYPES,
     TERMS_TYPES,
     BillingRuleError,
     check_line_amount,
@@ -31,9 +31,10 @@ from xeroflow_core.eom.billing import (
     to_amount,
     unit_amount,
 )
+from xeroflow_core.ledger import REVENUE_ACCOUNT_TYPES
 from xeroflow_core.models import Account, Client, ClientContactLink, Contact, TaxRate, utcnow
 from xeroflow_core.models.eom import BillingItem, BillingProfile
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import require
 
 PROFILE_FIELDS = (
     "tenant_id", "contact_id", "line_amount_types", "terms_type", "terms_value",

@@ -26,10 +26,10 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from xeroflow_core import audit
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import utcnow
 from xeroflow_core.models.eom import EomDraft
-from xeroflow_core.users import Actor
 
 log = logging.getLogger("xeroflow.eom")
 

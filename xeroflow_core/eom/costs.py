@@ -1,5 +1,5 @@
 """Rebillable costs: bill and expense-receipt lines dated in a month and attributed to a client
-(by tracking option first, then by supplier, as DESIGN §6 says), and which of them a draft line
+(by tracking option first, then by supplier, as profitability attributes them), and which of them a draft line
 already claims. A cost line is rebilled when a draft line points at it, so it is billed once."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from xeroflow_core.eom.billing import month_end
+from xeroflow_core.ledger import POSTED as COST_STATUSES
+from xeroflow_core.ledger import receipt_is_posted
 from xeroflow_core.models import (
     ClientSupplier,
     ClientTrackingOption,
@@ -21,8 +23,6 @@ from xeroflow_core.models import (
 )
 from xeroflow_core.models.eom import EomDraftLine
 from xeroflow_core.money import ZERO, to_base
-from xeroflow_core.profitability.query import POSTED as COST_STATUSES
-from xeroflow_core.profitability.query import receipt_is_posted
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Cost:
 
 def attributed_costs(s: Session, month: date) -> dict[int, list[Cost]]:
     """Bill and receipt lines dated in the month, attributed to a client: tracking option first,
-    then supplier (DESIGN §6). Amounts are ex-tax, in base currency."""
+    then supplier, as profitability does. Amounts are ex-tax, in base currency."""
     by_option = {
         (r.tenant_id, r.tracking_option_id): r.client_id
         for r in s.exec(select(ClientTrackingOption))

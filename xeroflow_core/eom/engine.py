@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from sqlmodel.sql.expression import Select
 
 from xeroflow_core import audit, installation
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom.billing import (
     BillingRuleError,
@@ -54,7 +55,7 @@ from xeroflow_core.models import (
 )
 from xeroflow_core.models.eom import BillingItem, BillingProfile, EomDraft, EomDraftLine
 from xeroflow_core.money import document_totals
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import require
 
 FROZEN_STATES = ("pushing", "pushed", "excluded")
 

@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 
 from xeroflow_core.models.eom import EomDraft
 from xeroflow_core.settings import Settings
+from xeroflow_core.sync.budget import client_hooks
+from xeroflow_core.xero.client import ClientOptions, XeroClient
 from xeroflow_core.xero.errors import XeroMalformed
 
 
@@ -27,18 +29,22 @@ class InvoiceGateway(Protocol):
 
 
 class XeroGateway:
-    """PUT and look-up through the sync engineer's XeroClient, for interactive work (it may
+    """PUT and look-up through the XeroClient, for interactive work (it may
     spend the daily reserve) and with no retries of its own on 5xx/timeouts: after those, the
     outbox must look the invoice up before it tries again."""
 
     def __init__(
         self, engine: Engine, settings: Settings, tenant_id: str, http: Any = None, **opts: Any
     ) -> None:
-        from xeroflow_core.xero.client import ClientOptions, XeroClient
-
         options = ClientOptions(retries=0, **opts)
         self.client = XeroClient(
-            engine, settings, tenant_id, http=http, purpose="interactive", options=options
+            engine,
+            settings,
+            tenant_id,
+            http=http,
+            purpose="interactive",
+            options=options,
+            hooks=client_hooks(engine),
         )
         self.heartbeat: Callable[[float], None] | None = None
 

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from xeroflow_core.eom.billing import REVENUE_ACCOUNT_TYPES, LineSpec
+from xeroflow_core.eom.billing import LineSpec
+from xeroflow_core.ledger import REVENUE_ACCOUNT_TYPES
 from xeroflow_core.models import Account, Installation, Organisation, TaxRate, utcnow
 from xeroflow_core.models.eom import EomDraft, EomDraftLine
 from xeroflow_core.money import ZERO, document_totals, line_amount, line_tax

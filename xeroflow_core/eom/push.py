@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from xeroflow_core import audit, installation
+from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import claims
 from xeroflow_core.eom.billing import parse_month
@@ -40,7 +41,9 @@ from xeroflow_core.eom.pricing import existing_lines, idempotency_key
 from xeroflow_core.models import utcnow
 from xeroflow_core.models.eom import EomDraft
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import SYSTEM, Actor, get_user, require
+from xeroflow_core.users import get_user, require
+from xeroflow_core.work import submit
+from xeroflow_core.xero.connections import can_write
 from xeroflow_core.xero.errors import (
     XeroBadRequest,
     XeroError,
@@ -323,8 +326,6 @@ def push_month(
 
 
 def _can_write(engine: Engine, tenant_id: str) -> bool:
-    from xeroflow_core.xero.tokens import can_write
-
     return bool(can_write(engine, tenant_id))
 
 
@@ -351,8 +352,6 @@ def handle_push_request(engine: Engine, settings: Settings, request: Any) -> dic
     retry), run as the user who asked for it (audited under their name). Drafts that wait (a
     429, no answer from Xero, another pusher holding them) are queued again for the time they
     can go, up to MAX_REQUEUES times in a row."""
-    from xeroflow_core.sync.requests import submit  # the work queue
-
     params = _field(request, "params")
     if params is None and isinstance(request, dict):
         params = request

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from xeroflow_core import audit, installation
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import claims
 from xeroflow_core.eom.billing import (
@@ -29,7 +30,8 @@ from xeroflow_core.eom.pricing import existing_lines, reprice
 from xeroflow_core.models import Client, Contact, Invoice, Organisation, utcnow
 from xeroflow_core.models.eom import EomDraft, EomDraftLine
 from xeroflow_core.settings import Settings, get_settings
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import require
+from xeroflow_core.work import submit
 from xeroflow_core.xero.links import xero_link
 
 EDITABLE_STATES = ("generated", "approved", "failed")
@@ -326,8 +328,6 @@ def request_push(
         )
     if not tenants:
         raise ReviewError("nothing to push: " + ("; ".join(refused) or "no approved drafts"))
-    from xeroflow_core.sync.requests import submit  # the sync engineer's work queue
-
     params = {"month": f"{first:%Y-%m}", "draft_ids": list(draft_ids)}
     request_ids = [submit(engine, actor, "eom_push", tenant, params) for tenant in tenants]
     # audited once, by the work queue ("eom_push.requested", one per organisation)

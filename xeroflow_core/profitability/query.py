@@ -1,4 +1,5 @@
 """The SQL behind the figures: every counted document line, with the rule that attributes it.
+What counts (statuses, cost accounts, the sign of credit notes) is ledger.py's.
 
 Five sources (sales invoices, sales credit notes, bills, purchase credit notes, expense-claim
 receipts) each give, per line: its signed ex-tax amount in the document's currency, the
@@ -20,12 +21,10 @@ from sqlalchemy import (
     Engine,
     and_,
     case,
-    exists,
     func,
     literal,
     null,
     select,
-    tuple_,
     type_coerce,
     union_all,
 )
@@ -33,8 +32,18 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.elements import BindParameter, Null
 
+from xeroflow_core.ledger import (
+    BILL,
+    CREDIT_NOTE_SIGN,
+    INVOICE_SIGN,
+    POSTED,
+    PURCHASE_CREDIT_NOTE,
+    RECEIPT_POSTED,
+    SALES_CREDIT_NOTE,
+    SALES_INVOICE,
+    on_cost_account,
+)
 from xeroflow_core.models import (
-    Account,
     ClientContactLink,
     ClientSupplier,
     ClientTrackingOption,
@@ -48,9 +57,6 @@ from xeroflow_core.models import (
 from xeroflow_core.models.types import Money, Rate
 from xeroflow_core.money import to_base  # the one conversion (money.py); query.to_base
 
-POSTED = ("AUTHORISED", "PAID")  # bills, credit notes and expense claims in the ledger
-RECEIPT_POSTED = ("AUTHORISED",)  # a receipt is never PAID: its claim is
-COST_ACCOUNT_TYPES = ("DIRECTCOSTS",)
 ONE = Decimal(1)
 
 # the rule that put a line where it is (shown beside every line on the page)
@@ -174,14 +180,6 @@ def _attribute(cols: dict, model, q_joins: list) -> None:  # noqa: ANN001
     )
 
 
-def _on_cost_account() -> ColumnElement:
-    """The line is on a direct-cost account of its organisation. A (non-correlated) IN rather
-    than a join, so the planner never drives the query from the small accounts table."""
-    return tuple_(DocumentLine.tenant_id, DocumentLine.account_code).in_(
-        select(Account.tenant_id, Account.code).where(Account.type.in_(COST_ACCOUNT_TYPES))
-    )
-
-
 def _costs(model, doc_type: str, sign: int, start, end, tenants, attribute: bool) -> Source:  # noqa: ANN001
     """Bill lines (+) or purchase credit-note lines (-) on direct-cost accounts."""
     is_inv = model is Invoice
@@ -203,7 +201,7 @@ def _costs(model, doc_type: str, sign: int, start, end, tenants, attribute: bool
         return q.where(
             model.type == doc_type,
             model.status.in_(POSTED),
-            _on_cost_account(),
+            on_cost_account(),
             *_where(model, start, end, tenants),
         )
 
@@ -238,32 +236,21 @@ def _receipts(start, end, tenants, attribute: bool) -> Source:  # noqa: ANN001
         return q.where(
             ExpenseClaim.status.in_(POSTED),
             Receipt.status.in_(RECEIPT_POSTED),
-            _on_cost_account(),
+            on_cost_account(),
             *_where(Receipt, start, end, tenants),
         )
 
     return Source(cols, apply)
 
 
-def receipt_is_posted() -> ColumnElement:
-    """A receipt's lines are in the ledger: the receipt is AUTHORISED and its claim AUTHORISED
-    or PAID (a submitted claim has not been posted). The one rule for every view of costs."""
-    claim = select(ExpenseClaim.expense_claim_id).where(
-        ExpenseClaim.tenant_id == Receipt.tenant_id,
-        ExpenseClaim.expense_claim_id == Receipt.expense_claim_id,
-        ExpenseClaim.status.in_(POSTED),  # type: ignore[attr-defined]
-    )
-    return and_(Receipt.status.in_(RECEIPT_POSTED), exists(claim))  # type: ignore[attr-defined]
-
-
 def sources(start: date, end: date, tenants: tuple[str, ...], attribute: bool = True) -> list:
     """Every kind of line that counts for [start, end] (dates inclusive)."""
     a = (start, end, tenants, attribute)
     return [
-        _sales(Invoice, "ACCREC", 1, *a),
-        _sales(CreditNote, "ACCRECCREDIT", -1, *a),
-        _costs(Invoice, "ACCPAY", 1, *a),
-        _costs(CreditNote, "ACCPAYCREDIT", -1, *a),
+        _sales(Invoice, SALES_INVOICE, INVOICE_SIGN, *a),
+        _sales(CreditNote, SALES_CREDIT_NOTE, CREDIT_NOTE_SIGN, *a),
+        _costs(Invoice, BILL, INVOICE_SIGN, *a),
+        _costs(CreditNote, PURCHASE_CREDIT_NOTE, CREDIT_NOTE_SIGN, *a),
         _receipts(*a),
     ]
 

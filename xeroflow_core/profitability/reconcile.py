@@ -17,13 +17,14 @@ from decimal import Decimal
 import pandas as pd
 from sqlalchemy import Engine, and_, literal, select, union_all
 
+from xeroflow_core import ledger
 from xeroflow_core.models import Account, Contact, CreditNote, DocumentLine, Invoice, Receipt
 from xeroflow_core.money import round_money
 from xeroflow_core.profitability import query
 from xeroflow_core.profitability.periods import Period
 
 REVENUE_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
-COST_TYPES = query.COST_ACCOUNT_TYPES
+COST_TYPES = ledger.COST_ACCOUNT_TYPES
 ZERO = Decimal(0)
 ROW_COLUMNS = ["code", "account", "type", "ours", "xero", "difference", "ties"]
 
@@ -241,7 +242,7 @@ def explain(
         if fetched_at is not None and updated is not None and _aware(updated) > _aware(fetched_at):
             reason = "changed in Xero after the report was fetched"
         elif (
-            r["status"] in query.POSTED
+            ledger.is_posted(r["status"])
             and r["type"] in PURCHASE_TYPES
             and accounts.get(r["code"]) in REVENUE_TYPES
         ):

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from xeroflow_core import reports
+from xeroflow_core.actor import Actor
 from xeroflow_core.models import (
     Client,
     ClientContactLink,
@@ -31,11 +31,12 @@ from xeroflow_core.models import (
 )
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.profitability import figures, query
+from xeroflow_core.profitability import xero_report as reports
 from xeroflow_core.profitability.periods import Period, comparison_period, previous
 from xeroflow_core.profitability.reconcile import Reconciliation, reconcile
 from xeroflow_core.sync.status import data_version as sync_version
 from xeroflow_core.sync.status import last_successful_sync
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import require
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ concurrent first calls for a new tenant neither collide on the primary key nor l
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -17,11 +18,40 @@ from sqlalchemy.dialects import postgresql, sqlite
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.models.sync import ApiBudget
-from xeroflow_core.xero.governor import rate_headers
+from xeroflow_core.xero.client import ClientHooks
+from xeroflow_core.xero.connections import mark_lost_write_access
+from xeroflow_core.xero.governor import Governor, rate_headers
 
 log = logging.getLogger("xeroflow.sync.budget")
 
-__all__ = ["budget", "rate_headers", "record_call"]
+__all__ = ["budget", "client_hooks", "rate_headers", "record_call", "restore_budget"]
+
+
+def client_hooks(engine: Engine) -> ClientHooks:
+    """The hooks every XeroClient of the app runs with: restore and record the API budget here,
+    and mark the connection read-only when a write is refused with 403."""
+    return ClientHooks(
+        restore_budget=partial(restore_budget, engine),
+        record_call=partial(record_call, engine),
+        lost_write_access=partial(mark_lost_write_access, engine),
+    )
+
+
+def restore_budget(engine: Engine, tenant_id: str, governor: Governor) -> None:
+    """Start from the last known budget: a day 429 seen earlier stops us before any call."""
+    with session_scope(engine) as s:
+        row = s.get(ApiBudget, tenant_id)
+        if row is None:
+            return
+        now = datetime.now(UTC)
+        retry_at = row.retry_at
+        if row.problem == "day" and retry_at and retry_at > now:
+            governor.day_remaining = 0
+        elif row.updated_at and row.updated_at > now - timedelta(minutes=30):
+            if row.day_remaining is not None and governor.day_remaining is None:
+                governor.day_remaining = row.day_remaining
+        elif governor.day_remaining == 0:
+            governor.day_remaining = None  # the block has lifted
 
 
 def record_call(

@@ -9,8 +9,10 @@ from typing import Any
 
 from xeroflow_core.db import make_engine, migrate
 from xeroflow_core.settings import get_settings
+from xeroflow_core.sync.engine import sync_tenant
 from xeroflow_core.sync.lease import LeaseBusy
 from xeroflow_core.sync.resources import RESOURCES
+from xeroflow_core.xero.connections import active_tenants
 
 
 class ProgressBar:
@@ -41,8 +43,6 @@ class ProgressBar:
 
 
 def _pick(engine: Any, org: str | None) -> list[tuple[str, str]]:
-    from xeroflow_core.xero.connections import active_tenants
-
     conns = [(c.tenant_id, c.tenant_name) for c in active_tenants(engine)]
     if org is None:
         return conns
@@ -64,7 +64,6 @@ def main(argv: list[str]) -> int:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     migrate(engine)
-    from xeroflow_core.sync.engine import sync_tenant
 
     orgs = _pick(engine, args.org)
     if not orgs:

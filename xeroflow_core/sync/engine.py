@@ -1,6 +1,6 @@
 """The sync engine: one organisation, resource by resource, page by page.
 
-Rules (DESIGN §5; peers-sync.md §3-§4):
+Rules (docs/ARCHITECTURE.md, "A sync"):
 - Paged resources use pageSize=1000 with `order=UpdatedDateUTC ASC` and `If-Modified-Since`
   (UTC, second precision) from the cursor; `pagination.pageCount` ends the read without a
   trailing empty call, so an initial sync costs ceil(n/1000) calls and a quiet run one.
@@ -25,10 +25,12 @@ from sqlalchemy import Engine
 from xeroflow_core.db import refresh_statistics
 from xeroflow_core.settings import Settings
 from xeroflow_core.sync import runs
+from xeroflow_core.sync.budget import client_hooks
 from xeroflow_core.sync.lease import PROCESS_ID, Lease, LeaseLost, tenant_lease
 from xeroflow_core.sync.reader import Progress, ResourceReader, ResourceResult
 from xeroflow_core.sync.resources import Resource, select_resources
 from xeroflow_core.xero.client import ClientOptions, XeroClient
+from xeroflow_core.xero.connections import mark_needs_reconnect
 from xeroflow_core.xero.errors import (
     XeroBudgetReserved,
     XeroError,
@@ -84,7 +86,9 @@ def sync_tenant(
         runs.close_interrupted(engine, tenant_id)
         run_id = runs.start_run(engine, tenant_id, trigger, full, PROCESS_ID)
         result = SyncRunResult(run_id, tenant_id)
-        client = XeroClient(engine, settings, tenant_id, http=http, options=options)
+        client = XeroClient(
+            engine, settings, tenant_id, http=http, options=options, hooks=client_hooks(engine)
+        )
         stop: XeroError | None = None
         try:
             for res in selected:
@@ -165,8 +169,6 @@ def _sync_one(
             ) and not (isinstance(exc, XeroRateLimited) and exc.scope != "day"):
                 error.update(stop=True, exc=exc)
                 if isinstance(exc, XeroForbidden) and exc.status == 403:
-                    from xeroflow_core.xero.connections import mark_needs_reconnect
-
                     mark_needs_reconnect(
                         engine,
                         client.tenant_id,

@@ -20,6 +20,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from xeroflow_core.db import session_scope
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.models.sync import TenantLease
 
@@ -158,8 +159,6 @@ def tenant_lease(engine: Engine, tenant_id: str, ttl: float | None = None) -> It
 
 def current_holder(engine: Engine, tenant_id: str) -> TenantLease | None:
     """The live lease row of an organisation, or None when nobody holds it."""
-    from xeroflow_core.db import session_scope
-
     with session_scope(engine) as s:
         row = s.get(TenantLease, tenant_id)
         if row is None or not row.holder or row.expires_at is None or row.expires_at < utcnow():

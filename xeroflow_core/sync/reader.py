@@ -17,10 +17,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from xeroflow_core import audit
+from xeroflow_core.actor import SYSTEM
+from xeroflow_core.clients.links import follow_merges
 from xeroflow_core.sync import runs
 from xeroflow_core.sync.lease import Lease
 from xeroflow_core.sync.resources import PAGE_SIZE, PageContext, Resource
-from xeroflow_core.users import SYSTEM
 from xeroflow_core.xero import parse
 from xeroflow_core.xero.client import XeroClient
 from xeroflow_core.xero.errors import XeroMalformed
@@ -125,13 +126,13 @@ class ResourceReader:
             if self.res.modified_since:
                 runs.move_cursor(conn, self.tenant_id, self.res.name, new_cursor)
             runs.set_progress(conn, self.run_id, progress)
-            if self.ctx.merges:
-                # audited in this page's transaction: the moves and their record commit together
+            if self.ctx.merged:
+                # in this page's transaction: the moves, their journal and audit commit together
                 with Session(bind=conn) as s:
-                    for m in self.ctx.merges:
+                    for m in follow_merges(s, self.tenant_id, self.ctx.merged):
                         audit.record(s, SYSTEM, "sync.contact_merged", m["from"], **m)
                     s.flush()
-                self.ctx.merges.clear()
+                self.ctx.merged.clear()
         self.result.rows += len(items)
         self.result.cursor = new_cursor
         return stamped

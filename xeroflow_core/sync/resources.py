@@ -28,7 +28,7 @@ from xeroflow_core.models import (
     TrackingCategory,
     TrackingOption,
 )
-from xeroflow_core.sync.store import follow_merges, replace_lines, store_rows, upsert
+from xeroflow_core.sync.store import replace_lines, store_rows, upsert
 from xeroflow_core.xero import parse
 
 PAGE_SIZE = 1000
@@ -40,7 +40,7 @@ class PageContext:
 
     tenant_id: str
     options_by_name: dict[tuple[str, str], str] | None = None
-    merges: list[dict] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)  # merged-away contacts of this page
     # First read into an empty table: the only rows we hold are those this read stored (`seen`),
     # so "which rows are new" needs no query (the lease makes us the only writer).
     fresh: bool = False
@@ -142,9 +142,7 @@ def store_contacts(conn: Connection, ctx: PageContext, items: list[dict]) -> lis
         rows,
         known=ctx.known([r["contact_id"] for r in rows]),
     )
-    merges = {r["contact_id"]: r["merged_to_contact_id"] for r in rows if r["merged_to_contact_id"]}
-    if merges:
-        ctx.merges.extend(follow_merges(conn, ctx.tenant_id, merges))
+    ctx.merged.extend(r["contact_id"] for r in rows if r["merged_to_contact_id"])
     return _ids(rows, "contact_id")
 
 

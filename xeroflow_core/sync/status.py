@@ -11,7 +11,13 @@ from sqlmodel import select
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import XeroConnection
 from xeroflow_core.models.core import utcnow
-from xeroflow_core.models.sync import ApiBudget, SyncResourceState, SyncRun, TenantLease
+from xeroflow_core.models.sync import (
+    ApiBudget,
+    SyncResourceState,
+    SyncRun,
+    TenantLease,
+    WorkRequest,
+)
 from xeroflow_core.settings import Settings
 from xeroflow_core.sync.resources import RESOURCES
 
@@ -148,8 +154,6 @@ def overview(engine: Engine, settings: Settings, history: int = 15) -> list[OrgS
 
 def any_running(engine: Engine) -> bool:
     """Whether a sync run or a sync request is under way (the page refreshes itself then)."""
-    from xeroflow_core.models.sync import WorkRequest
-
     with session_scope(engine) as s:
         run = s.exec(select(SyncRun.id).where(SyncRun.status == "running").limit(1)).first()
         req = s.exec(

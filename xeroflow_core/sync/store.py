@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, literal_column, select, update
+from sqlalchemy import Connection, Table, delete, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from xeroflow_core.models import ClientContactLink, ClientSupplier, DocumentLine
+from xeroflow_core.models import DocumentLine
 
 
 def _insert(conn: Connection, table: Table) -> Any:
@@ -120,44 +120,3 @@ def replace_lines(
         )
     if lines:
         conn.execute(insert(table), lines)
-
-
-def follow_merges(conn: Connection, tenant_id: str, merges: dict[str, str]) -> list[dict]:
-    """A merged-away contact's client link and supplier mapping move to the survivor (unless the
-    survivor already has its own). Returns what moved, for the audit log."""
-    moved: list[dict] = []
-    for model in (ClientContactLink, ClientSupplier):
-        table = model.__table__
-        for loser, survivor in merges.items():
-            row = conn.execute(
-                select(table.c.client_id).where(
-                    table.c.tenant_id == tenant_id, table.c.contact_id == loser
-                )
-            ).first()
-            if row is None:
-                continue
-            has = conn.execute(
-                select(table.c.client_id).where(
-                    table.c.tenant_id == tenant_id, table.c.contact_id == survivor
-                )
-            ).first()
-            if has is None:
-                conn.execute(
-                    update(table)
-                    .where(table.c.tenant_id == tenant_id, table.c.contact_id == loser)
-                    .values(contact_id=survivor)
-                )
-            else:
-                conn.execute(
-                    delete(table).where(table.c.tenant_id == tenant_id, table.c.contact_id == loser)
-                )
-            moved.append(
-                {
-                    "table": table.name,
-                    "from": loser,
-                    "to": survivor,
-                    "client_id": row.client_id,
-                    "survivor_had_link": has is not None,
-                }
-            )
-    return moved

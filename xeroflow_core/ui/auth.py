@@ -16,9 +16,9 @@ import json
 
 import streamlit as st
 
+from xeroflow_core.actor import Actor
 from xeroflow_core.signin import session_actor, sign_in, sign_out
 from xeroflow_core.ui.resources import get_engine, settings
-from xeroflow_core.users import Actor
 
 _TOKEN = "signin_token"
 _COOKIE_WRITE = "signin_cookie_write"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import billing_data as bd
 from xeroflow_core.eom.billing import FREQUENCIES, KINDS, LINE_AMOUNT_TYPES, UNIT_HELP
@@ -21,7 +22,6 @@ from xeroflow_core.money import fmt_money
 from xeroflow_core.text import md, plain, plain_table
 from xeroflow_core.ui.actions import flash, run_action, show_flash
 from xeroflow_core.ui.guard import allowed
-from xeroflow_core.users import Actor
 
 TERMS_LABELS = {
     "": "Organisation default",

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from xeroflow_core.actor import Actor
 from xeroflow_core.ui.auth import current_actor
-from xeroflow_core.users import PAGES, Actor, can
+from xeroflow_core.ui.pages import PAGES
+from xeroflow_core.users import can
 
 
 def require_page(key: str) -> Actor:
-    """Stop the page unless the current user may open page `key` (see users.PAGES)."""
+    """Stop the page unless the current user may open page `key` (see ui/pages.py)."""
     spec = PAGES[key]
     actor = current_actor()
     if actor is None:

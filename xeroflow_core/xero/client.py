@@ -23,18 +23,18 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import Engine
 
 from xeroflow_core.settings import Settings
-from xeroflow_core.xero import parse
+from xeroflow_core.xero import parse, tokens
 from xeroflow_core.xero.errors import (
     XeroBadRequest,
     XeroError,
     XeroForbidden,
+    XeroMalformed,
     XeroNeedsReconnect,
     XeroNotFound,
     XeroRateLimited,
@@ -45,6 +45,7 @@ from xeroflow_core.xero.errors import (
 from xeroflow_core.xero.governor import Governor, governor_for, reset_governors
 
 __all__ = [
+    "ClientHooks",
     "ClientOptions",
     "Governor",
     "XeroClient",
@@ -68,12 +69,38 @@ class ClientOptions:
     backoff_cap: float = 8.0
     minute_waits: int = 5  # minute/concurrent 429s waited out per call before giving up
     governor: Governor | None = None
-    record_budget: bool = True
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter (half to full of the step), capped."""
         step = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
         return step * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not crypto
+
+
+@dataclass(frozen=True)
+class ClientHooks:
+    """What the caller keeps around the calls: this module stores nothing itself, so it knows
+    nothing of where budgets or connection states live (sync/budget.py builds the usual set)."""
+
+    # before the first call: set the governor from the last known budget (a day 429 seen
+    # earlier stops the call before it is sent)
+    restore_budget: Callable[[str, Governor], None] | None = None
+    # every answered call (429s included): tenant id, status, headers
+    record_call: Callable[[str, int, httpx.Headers], None] | None = None
+    # a write refused with 403: tenant id, reason (reads go on, writes stop)
+    lost_write_access: Callable[[str, str], None] | None = None
+
+
+@dataclass
+class _Attempts:
+    """One logical call's attempts so far, shared by the pipeline's steps."""
+
+    method: str
+    path: str
+    retryable: bool
+    heartbeat: Callable[[float], None] | None
+    failures: int = 0
+    minute_waits: int = 0
+    refreshed: bool = False
 
 
 def new_http(timeout: float = 60.0) -> httpx.Client:
@@ -110,6 +137,7 @@ class XeroClient:
         http: httpx.Client | None = None,
         purpose: str = "sync",
         options: ClientOptions | None = None,
+        hooks: ClientHooks | None = None,
     ) -> None:
         self.engine, self.settings, self.tenant_id = engine, settings, tenant_id
         self.purpose = purpose
@@ -118,7 +146,9 @@ class XeroClient:
         self.http = http or new_http(self.options.timeout)
         self.governor = self.options.governor or governor_for(tenant_id)
         self.calls = 0  # requests sent to Xero (answered or not)
-        self._load_budget()
+        self.hooks = hooks or ClientHooks()
+        if self.hooks.restore_budget is not None:
+            self.hooks.restore_budget(tenant_id, self.governor)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -178,8 +208,6 @@ class XeroClient:
     ) -> dict[str, Any]:
         body = self.json(self.get(path, params=params, headers=headers, heartbeat=heartbeat))
         if not isinstance(body, dict):
-            from xeroflow_core.xero.errors import XeroMalformed
-
             raise XeroMalformed(f"Xero answered {path} with a {type(body).__name__}, not an object")
         return body
 
@@ -199,101 +227,136 @@ class XeroClient:
         url = f"{self.settings.accounting_url}/{path.lstrip('/')}"
         write = method.upper() in ("PUT", "POST", "DELETE")
         # Xero may have applied a write whose answer we lost: repeat it only under its key.
-        retries_allowed = not write or any(k.lower() == "idempotency-key" for k in headers or {})
-        opts = self.options
-        failures = minute_waits = 0
-        refreshed = False
+        retryable = not write or any(k.lower() == "idempotency-key" for k in headers or {})
+        call = _Attempts(method, path, retryable, heartbeat)
         while True:
             token = self._token(force=False)
-            self.governor.acquire(self.purpose, self.settings.api_reserve_calls, heartbeat)
             try:
-                if heartbeat is not None:
-                    heartbeat(0.0)
-                response = self.http.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    headers=_headers(token, self.tenant_id, headers),
-                    timeout=opts.timeout,
-                )
+                response = self._send(method, url, token, params, json, headers, heartbeat)
             except httpx.TransportError as exc:  # timeouts, refused and dropped connections
-                self.calls += 1
-                failures += 1
-                if failures > opts.retries or not retries_allowed:
-                    raise XeroUnavailable(
-                        f"{type(exc).__name__} calling Xero {path} ({failures} attempts)",
-                        path=path,
-                    ) from None
-                log.info("Xero %s %s: %s; retry %d", method, path, type(exc).__name__, failures)
-                time.sleep(opts.backoff(failures))
+                self._retry_after_transport_error(call, exc)
                 continue
-            finally:
-                self.governor.release()
-            self.calls += 1
-            self.governor.observe(response.headers)
             status = response.status_code
-            self._record_budget(response)
             if status < 300:
                 return response
             if status == 429:
-                scope = (response.headers.get("x-rate-limit-problem") or "minute").lower()
-                retry_after = _float(response.headers.get("retry-after"), 60.0)
-                if scope == "day":
-                    self.governor.day_remaining = 0
-                    raise XeroRateLimited(
-                        "Xero refused the call: daily limit reached",
-                        scope="day",
-                        retry_after=retry_after,
-                        path=path,
-                    )
-                minute_waits += 1
-                if minute_waits > opts.minute_waits:
-                    raise XeroRateLimited(
-                        f"Xero kept answering 429 ({scope})",
-                        scope=scope,
-                        retry_after=retry_after,
-                        path=path,
-                    )
-                log.info("Xero 429 %s on %s: waiting %.0f s", scope, path, retry_after)
-                if heartbeat is not None:
-                    heartbeat(retry_after)
-                self.governor.block_for(retry_after)
-                continue
-            if status in TRANSIENT_STATUSES:
-                failures += 1
-                if failures > opts.retries or not retries_allowed:
-                    raise XeroUnavailable(
-                        f"Xero answered {status} to {path} {failures} times",
-                        status=status,
-                        xero_message=_text(response),
-                        path=path,
-                    )
-                log.info("Xero %s on %s; retry %d", status, path, failures)
-                time.sleep(opts.backoff(failures))
-                continue
-            if status == 401:
-                detail = _detail(response)
-                www = response.headers.get("www-authenticate", "")
-                if "insufficient_scope" in www:
-                    raise XeroUnauthorized(
-                        f"Xero refused {path}: the connection lacks the scope for it",
-                        status=401,
-                        xero_message=detail,
-                        what_to_do="Reconnect Xero so an admin approves the missing scope.",
-                        path=path,
-                    )
-                if not refreshed:
-                    refreshed = True
-                    self._token(force=True, rejected=token)
-                    continue
-                raise XeroUnauthorized(
-                    f"Xero refused the access token for {path}",
-                    status=401,
-                    xero_message=detail,
-                    path=path,
-                )
-            raise self._error(response, path, write)
+                self._wait_out_rate_limit(call, response)
+            elif status in TRANSIENT_STATUSES:
+                self._retry_after_server_error(call, response)
+            elif status == 401:
+                self._refresh_after_401(call, response, token)
+            else:
+                raise self._error(response, path, write)
+
+    # --- the pipeline's steps -------------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        token: str,
+        params: dict[str, Any] | None,
+        json: Any,
+        headers: dict[str, str] | None,
+        heartbeat: Callable[[float], None] | None,
+    ) -> httpx.Response:
+        """One request through the governor; every answer (429s included) updates the budget."""
+        self.governor.acquire(self.purpose, self.settings.api_reserve_calls, heartbeat)
+        try:
+            if heartbeat is not None:
+                heartbeat(0.0)
+            response = self.http.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=_headers(token, self.tenant_id, headers),
+                timeout=self.options.timeout,
+            )
+        except httpx.TransportError:
+            self.calls += 1
+            raise
+        finally:
+            self.governor.release()
+        self.calls += 1
+        self.governor.observe(response.headers)
+        if self.hooks.record_call is not None:
+            self.hooks.record_call(self.tenant_id, response.status_code, response.headers)
+        return response
+
+    def _retry_after_transport_error(self, call: _Attempts, exc: httpx.TransportError) -> None:
+        """Back off before trying again, or raise XeroUnavailable when retries are spent."""
+        call.failures += 1
+        if call.failures > self.options.retries or not call.retryable:
+            raise XeroUnavailable(
+                f"{type(exc).__name__} calling Xero {call.path} ({call.failures} attempts)",
+                path=call.path,
+            ) from None
+        log.info(
+            "Xero %s %s: %s; retry %d", call.method, call.path, type(exc).__name__, call.failures
+        )
+        time.sleep(self.options.backoff(call.failures))
+
+    def _wait_out_rate_limit(self, call: _Attempts, response: httpx.Response) -> None:
+        """A minute (or concurrent) 429 waits Retry-After; a day 429, or too many, raises."""
+        scope = (response.headers.get("x-rate-limit-problem") or "minute").lower()
+        retry_after = _float(response.headers.get("retry-after"), 60.0)
+        if scope == "day":
+            self.governor.day_remaining = 0
+            raise XeroRateLimited(
+                "Xero refused the call: daily limit reached",
+                scope="day",
+                retry_after=retry_after,
+                path=call.path,
+            )
+        call.minute_waits += 1
+        if call.minute_waits > self.options.minute_waits:
+            raise XeroRateLimited(
+                f"Xero kept answering 429 ({scope})",
+                scope=scope,
+                retry_after=retry_after,
+                path=call.path,
+            )
+        log.info("Xero 429 %s on %s: waiting %.0f s", scope, call.path, retry_after)
+        if call.heartbeat is not None:
+            call.heartbeat(retry_after)
+        self.governor.block_for(retry_after)
+
+    def _retry_after_server_error(self, call: _Attempts, response: httpx.Response) -> None:
+        """Back off after a 5xx, or raise XeroUnavailable when retries are spent."""
+        status = response.status_code
+        call.failures += 1
+        if call.failures > self.options.retries or not call.retryable:
+            raise XeroUnavailable(
+                f"Xero answered {status} to {call.path} {call.failures} times",
+                status=status,
+                xero_message=_text(response),
+                path=call.path,
+            )
+        log.info("Xero %s on %s; retry %d", status, call.path, call.failures)
+        time.sleep(self.options.backoff(call.failures))
+
+    def _refresh_after_401(self, call: _Attempts, response: httpx.Response, token: str) -> None:
+        """A rejected token is refreshed once (single-flight); a missing scope, or a second
+        401, raises XeroUnauthorized."""
+        detail = _detail(response)
+        if "insufficient_scope" in response.headers.get("www-authenticate", ""):
+            raise XeroUnauthorized(
+                f"Xero refused {call.path}: the connection lacks the scope for it",
+                status=401,
+                xero_message=detail,
+                what_to_do="Reconnect Xero so an admin approves the missing scope.",
+                path=call.path,
+            )
+        if call.refreshed:
+            raise XeroUnauthorized(
+                f"Xero refused the access token for {call.path}",
+                status=401,
+                xero_message=detail,
+                path=call.path,
+            )
+        call.refreshed = True
+        self._token(force=True, rejected=token)
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -302,14 +365,12 @@ class XeroClient:
         if status == 403:
             detail = _detail(response)
             if write:
-                from xeroflow_core.xero.connections import mark_lost_write_access
-
-                mark_lost_write_access(
-                    self.engine,
-                    self.tenant_id,
-                    f"Xero refused a write with 403 ({detail}): the authorising user lost a "
-                    "role or a scope",
-                )
+                if self.hooks.lost_write_access is not None:
+                    self.hooks.lost_write_access(
+                        self.tenant_id,
+                        f"Xero refused a write with 403 ({detail}): the authorising user lost a "
+                        "role or a scope",
+                    )
                 return XeroForbidden(
                     f"Xero refused the write to {path} (403)",
                     status=403,
@@ -345,8 +406,6 @@ class XeroClient:
     def _token(self, *, force: bool, rejected: str | None = None) -> str:
         """The tenant's access token; `force` refreshes (single-flight) unless another caller
         already replaced the `rejected` one."""
-        from xeroflow_core.xero import tokens
-
         try:
             if force:
                 return tokens.force_refresh(
@@ -363,34 +422,6 @@ class XeroClient:
             raise XeroNeedsReconnect(f"Xero connection needs reconnecting: {exc.reason}") from None
         except tokens.XeroAuthError as exc:
             raise XeroUnavailable(str(exc)) from None
-
-    def _load_budget(self) -> None:
-        """Start from the last known budget: a day 429 seen earlier stops us before any call."""
-        if not self.options.record_budget:
-            return
-        from xeroflow_core.db import session_scope
-        from xeroflow_core.models.sync import ApiBudget
-
-        with session_scope(self.engine) as s:
-            row = s.get(ApiBudget, self.tenant_id)
-            if row is None:
-                return
-            now = datetime.now(UTC)
-            retry_at = row.retry_at
-            if row.problem == "day" and retry_at and retry_at > now:
-                self.governor.day_remaining = 0
-            elif row.updated_at and row.updated_at > now - timedelta(minutes=30):
-                if row.day_remaining is not None and self.governor.day_remaining is None:
-                    self.governor.day_remaining = row.day_remaining
-            elif self.governor.day_remaining == 0:
-                self.governor.day_remaining = None  # the block has lifted
-
-    def _record_budget(self, response: httpx.Response) -> None:
-        if not self.options.record_budget:
-            return
-        from xeroflow_core.sync.budget import record_call
-
-        record_call(self.engine, self.tenant_id, response.status_code, response.headers)
 
 
 def _float(value: str | None, default: float) -> float:

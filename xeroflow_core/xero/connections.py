@@ -17,11 +17,12 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from xeroflow_core import audit
+from xeroflow_core.actor import SYSTEM, Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.models.xero import XeroConnection, XeroToken
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import SYSTEM, Actor, require
+from xeroflow_core.users import require
 from xeroflow_core.xero.tokens import (
     HTTP_TIMEOUT_S,
     NeedsReconnect,
@@ -167,26 +168,9 @@ def active_tenants(engine: Engine) -> list[XeroConnection]:
         return list(rows)
 
 
-def request_initial_sync(engine: Engine, actor: Actor, tenant_ids: list[str]) -> list[str]:
-    """Ask the worker for a full sync of newly chosen organisations. The caller must be allowed
-    to manage the connection; the request itself is made as the system (a staff member who
-    may not resync cannot get one through here)."""
-    from xeroflow_core.sync.requests import request_sync
-
-    require(actor, "manage_connection")
-    done = []
-    for tid in tenant_ids:
-        try:
-            request_sync(engine, SYSTEM, tid, full=True, trigger="initial")
-            done.append(tid)
-        except Exception as exc:  # noqa: BLE001 - the connection stands; the sync can be re-asked
-            log.warning("could not request the initial sync of %s: %s", tid, type(exc).__name__)
-    return done
-
-
 def choose_organisations(engine: Engine, actor: Actor, tenant_ids: list[str]) -> list[str]:
     """Sync exactly these connected organisations (the admin's choice); returns the newly
-    enabled ones, whose initial sync is requested."""
+    enabled ones, whose initial sync the caller asks for (sync/jobs.py)."""
     require(actor, "manage_connection")
     wanted = {t.lower() for t in tenant_ids}
     enabled_now: list[str] = []
@@ -205,7 +189,6 @@ def choose_organisations(engine: Engine, actor: Actor, tenant_ids: list[str]) ->
                 conn.sync_enabled, conn.updated_at = want, utcnow()
         audit.record(s, actor, "xero.choose_organisations", ",".join(sorted(wanted)),
                      enabled=enabled_now)  # fmt: skip
-    request_initial_sync(engine, actor, enabled_now)
     return enabled_now
 
 

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -22,11 +23,12 @@ from sqlalchemy import Engine, delete, update
 from sqlmodel import select
 
 from xeroflow_core import audit
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.models.xero import OAuthFlow, XeroConnection, XeroToken
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import require
 from xeroflow_core.xero.connections import (
     USED_STATUSES,
     active_tenants,
@@ -34,7 +36,6 @@ from xeroflow_core.xero.connections import (
     disconnect,
     fetch_connections,
     mark_missing,
-    request_initial_sync,
     store_connections,
 )
 from xeroflow_core.xero.tokens import (
@@ -57,6 +58,10 @@ log = logging.getLogger(__name__)
 
 FLOW_LIFETIME = timedelta(minutes=10)
 RERUN_WAIT_S = 30.0  # how long a second run of the callback waits for the first one's outcome
+
+
+# Called with the organisations a consent added; returns those whose first sync was asked for.
+NewOrganisations = Callable[[Engine, Actor, list[str]], list[str]]
 
 
 @dataclass
@@ -177,8 +182,13 @@ def handle_callback(
     query: dict[str, Any],
     *,
     http: httpx.Client | None = None,
+    on_new_organisations: NewOrganisations | None = None,
 ) -> CallbackResult:
-    """Finish a consent from the redirect's query (code and state, or error and state)."""
+    """Finish a consent from the redirect's query (code and state, or error and state).
+
+    `on_new_organisations(engine, actor, tenant_ids)` is called with the organisations this
+    consent added and returns those whose first sync it asked for (the caller passes
+    sync's `request_initial_sync`); the message says so."""
     code, state, error = _first(query, "code"), _first(query, "state"), _first(query, "error")
     if not (code or state or error):
         return CallbackResult("none", "")
@@ -212,7 +222,7 @@ def handle_callback(
             _wait_for_outcome(engine, state) if same else _refused(engine, actor, "replayed state")
         )
     try:
-        result = _finish(engine, settings, actor, state, code, error, http)
+        result = _finish(engine, settings, actor, state, code, error, http, on_new_organisations)
     except Exception as exc:  # noqa: BLE001 - never leave a consumed flow without an outcome
         log.error("Xero callback failed: %s", safe_error(exc))
         result = CallbackResult("error", f"Connecting Xero failed: {safe_error(exc)}")
@@ -242,6 +252,7 @@ def _finish(
     code: str,
     error: str,
     http: httpx.Client | None,
+    on_new_organisations: NewOrganisations | None,
 ) -> CallbackResult:
     if error:
         if error == "access_denied":
@@ -306,7 +317,7 @@ def _finish(
         _retire_unused_tokens(s, settings, int(row.id))
         audit.record(s, actor, "xero.connected", ",".join(tenant_ids), new=new, removed=gone,
                      scopes=row.scopes)  # fmt: skip
-    started = request_initial_sync(engine, actor, new) if new else []
+    started = on_new_organisations(engine, actor, new) if new and on_new_organisations else []
     names = ", ".join(r.get("tenantName") or r.get("tenantId") for r in rows)
     message = f"Connected to Xero: {names}."
     if started:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlmodel import select
 
 from xeroflow_core.db import session_scope
+from xeroflow_core.models.sync import SyncRun
 from xeroflow_core.models.xero import XeroConnection, XeroToken
 
 STATE_LABELS = {
@@ -54,10 +55,6 @@ class ConnectionOverview:
 def last_sync_times(engine: Engine) -> dict[str, datetime]:
     """The last finished sync (ok or partial) per tenant, from the sync engine's runs; empty
     when the sync tables are not there (the Connect page then omits the figure)."""
-    from sqlalchemy import func
-
-    from xeroflow_core.models.sync import SyncRun
-
     try:
         with session_scope(engine) as s:
             rows = s.execute(

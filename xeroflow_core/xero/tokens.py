@@ -24,6 +24,8 @@ import httpx
 from sqlalchemy import Engine, or_, update
 from sqlmodel import select
 
+from xeroflow_core import audit
+from xeroflow_core.actor import SYSTEM
 from xeroflow_core.db import session_scope
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.models.xero import XeroConnection, XeroToken
@@ -228,8 +230,6 @@ def _store_rotated(
 
 def mark_token_needs_reconnect(engine: Engine, token_id: int, reason: str) -> None:
     """The whole authorisation is dead (invalid_grant): mark it and every organisation on it."""
-    from xeroflow_core import audit
-    from xeroflow_core.users import SYSTEM
 
     now = utcnow()
     with session_scope(engine) as s:
@@ -345,21 +345,3 @@ def token_for_id(
     """The decrypted token set of one authorisation, refreshed when needed (internal use:
     disconnect and /connections, which are per authorisation rather than per tenant)."""
     return _refresh_single_flight(engine, settings, token_id, force=False, http=http)
-
-
-# Connection status marks and the keep-alive live with the connection code; these names stay
-# importable from here (resolved on first use: connections imports this module).
-_MOVED_TO_CONNECTIONS = (
-    "can_write",
-    "keep_alive",
-    "mark_lost_write_access",
-    "mark_needs_reconnect",
-)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_CONNECTIONS:
-        from xeroflow_core.xero import connections
-
-        return getattr(connections, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

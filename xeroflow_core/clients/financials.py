@@ -4,7 +4,7 @@ Documents belong to a client through its linked contacts (tenant id + contact id
 each read. Sales figures count ACCREC invoices and ACCRECCREDIT credit notes that are not
 DELETED or VOIDED; outstanding and overdue count AUTHORISED invoices only (drafts are not owed
 yet). Costs are bill (ACCPAY) and expense-receipt lines in AUTHORISED or PAID status, attributed
-as DESIGN §6 says: by the line's tracking option mapped to the client, else by the supplier
+as ledger.py and the README say: by the line's tracking option mapped to the client, else by the supplier
 mapped to the client. Figures are in base currency (amount / CurrencyRate), unrounded.
 """
 
@@ -18,6 +18,14 @@ from sqlalchemy import Engine, and_, case, false, literal, or_
 from sqlmodel import func, select
 
 from xeroflow_core.db import session_scope
+from xeroflow_core.ledger import (
+    BILL,
+    OWED,
+    POSTED,
+    accounted_invoice,
+    is_posted,
+    receipt_is_posted,
+)
 from xeroflow_core.models import (
     Client,
     ClientContactLink,
@@ -33,18 +41,14 @@ from xeroflow_core.models import (
 )
 from xeroflow_core.models.core import utc_today
 from xeroflow_core.money import to_base
-from xeroflow_core.profitability.query import POSTED as COST_STATUSES
-from xeroflow_core.profitability.query import receipt_is_posted
 from xeroflow_core.text import search_term
 
 ZERO = Decimal("0")
-NOT_COUNTED = ("DELETED", "VOIDED")
 
 
 def counted_invoice_filter():  # noqa: ANN201 - a SQL expression
-    """The invoices the queue and client links account for: sales invoices (ACCREC) that are not
-    DELETED or VOIDED (see xeroflow_core.matching)."""
-    return and_(Invoice.type == "ACCREC", Invoice.status.not_in(NOT_COUNTED))
+    """The invoices the queue and client links account for (ledger.accounted_invoice)."""
+    return accounted_invoice()
 
 
 def per_contact_totals(
@@ -57,7 +61,7 @@ def per_contact_totals(
     n, total, outstanding (AUTHORISED amount due), overdue, first and last date. The queue and
     the client list join this small result to links, never the 50,000 invoices themselves."""
     today = today or utc_today()
-    owed = Invoice.status == "AUTHORISED"
+    owed = Invoice.status == OWED
     late = and_(owed, Invoice.due_date < today)
     q = (
         select(
@@ -292,7 +296,7 @@ def client_financials(
             .order_by(Invoice.date.desc(), Invoice.invoice_number.desc())
         )
         for inv in s.exec(iq) if linked else ():
-            late = inv.status == "AUTHORISED" and inv.due_date is not None and inv.due_date < today
+            late = inv.status == OWED and inv.due_date is not None and inv.due_date < today
             row = DocRow(
                 "invoice", inv.tenant_id, inv.invoice_id, inv.invoice_number, inv.reference,
                 names.get((inv.tenant_id, inv.contact_id), ""), inv.date, inv.due_date, inv.status,
@@ -301,9 +305,9 @@ def client_financials(
                 late,
             )  # fmt: skip
             fin.invoices.append(row)
-            if inv.status in ("AUTHORISED", "PAID"):
+            if is_posted(inv.status):
                 fin.invoiced += row.base_total
-            if inv.status == "AUTHORISED":
+            if inv.status == OWED:
                 fin.outstanding += row.base_due
                 if late:
                     fin.overdue += row.base_due
@@ -321,7 +325,7 @@ def client_financials(
                 to_base(cn.remaining_credit, cn.currency_rate), False,
             )  # fmt: skip
             fin.credit_notes.append(row)
-            if cn.status in ("AUTHORISED", "PAID"):
+            if is_posted(cn.status):
                 fin.credited += row.base_total
         _attach_costs(s, fin, client_id)
         return fin
@@ -385,7 +389,7 @@ def _attach_costs(s, fin: ClientFinancials, client_id: int) -> None:  # noqa: AN
         return
     sources = (
         ("bill", Invoice, Invoice.invoice_id, Invoice.invoice_number, Invoice.currency_rate,
-         "invoice", and_(Invoice.type == "ACCPAY", Invoice.status.in_(COST_STATUSES))),
+         "invoice", and_(Invoice.type == BILL, Invoice.status.in_(POSTED))),
         ("receipt", Receipt, Receipt.receipt_id, Receipt.receipt_number, literal(None),
          "receipt", receipt_is_posted()),
     )  # fmt: skip
@@ -455,7 +459,7 @@ def contact_documents(engine: Engine, tenant_id: str, contact_id: str) -> list[D
             .where(Invoice.type == "ACCREC")
         )
         for inv in s.exec(q):
-            late = inv.status == "AUTHORISED" and inv.due_date is not None and inv.due_date < today
+            late = inv.status == OWED and inv.due_date is not None and inv.due_date < today
             out.append(
                 DocRow(
                     "invoice", inv.tenant_id, inv.invoice_id, inv.invoice_number, inv.reference,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from xeroflow_core.client_financials import ClientFinancials, ClientRow
-from xeroflow_core.client_financials import LinkedContact as ClientContact
+from xeroflow_core.clients.financials import ClientFinancials, ClientRow
+from xeroflow_core.clients.financials import LinkedContact as ClientContact
 from xeroflow_core.models import Client
 from xeroflow_core.money import fmt_money
 from xeroflow_core.text import md

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from xeroflow_core.matching import QueueRow
+from xeroflow_core.clients.queue import QueueRow
 from xeroflow_core.money import fmt_money
 from xeroflow_core.text import plain
 
-# the order radio's labels, in order, and the queue order each asks for (matching.filter_queue)
+# the order radio's labels, in order, and the queue order each asks for (queue.filter_queue)
 ORDERS = {"Newest first": "newest", "Largest total": "total"}
 
 

@@ -17,6 +17,7 @@ import sys
 from sqlmodel import or_, select
 
 from xeroflow_core import installation
+from xeroflow_core.actor import SYSTEM
 from xeroflow_core.db import make_engine, migrate, session_scope
 from xeroflow_core.eom import review
 from xeroflow_core.eom.billing import BillingRuleError, parse_month, previous_month
@@ -26,7 +27,6 @@ from xeroflow_core.models import Organisation
 from xeroflow_core.models.core import utc_today
 from xeroflow_core.money import fmt_money
 from xeroflow_core.settings import get_settings
-from xeroflow_core.users import SYSTEM
 
 
 def _org(engine, text: str | None) -> str | None:  # noqa: ANN001

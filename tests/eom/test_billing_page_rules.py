@@ -1,5 +1,5 @@
-"""Defects a tester found on the EOM and Billing pages (contact choice, cascading errors,
-rebill defaults, the push selection, labels)."""
+"""The rules of the EOM and Billing pages: the contact choice, errors that do not cascade,
+rebill defaults, the push selection, labels."""
 
 from __future__ import annotations
 

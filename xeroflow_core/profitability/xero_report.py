@@ -18,12 +18,18 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import Organisation, ProfitAndLossReport
 from xeroflow_core.models.core import utcnow
 from xeroflow_core.profitability import periods
 from xeroflow_core.settings import Settings
-from xeroflow_core.users import Actor, require
+from xeroflow_core.sync.budget import client_hooks
+from xeroflow_core.users import require
+from xeroflow_core.work import submit
+from xeroflow_core.xero.client import XeroClient
+from xeroflow_core.xero.connections import active_tenants
+from xeroflow_core.xero.errors import XeroMalformed
 
 log = logging.getLogger("xeroflow.reports")
 REPORT_PATH = "Reports/ProfitAndLoss"
@@ -144,21 +150,23 @@ def fetch(
 ) -> StoredReport:
     """GET Reports/ProfitAndLoss for [start, end] (accrual, standard layout) and store it.
     Xero's typed errors (xeroflow_core.xero.errors) propagate to the caller."""
-    from xeroflow_core.xero.client import XeroClient
-
     params = {
         "fromDate": start.isoformat(),
         "toDate": end.isoformat(),
         "standardLayout": "true",
     }
     with XeroClient(
-        engine, settings, tenant_id, http=http, purpose=purpose, options=options
+        engine,
+        settings,
+        tenant_id,
+        http=http,
+        purpose=purpose,
+        options=options,
+        hooks=client_hooks(engine),
     ) as client:
         body = client.get_json(REPORT_PATH, params=params)
     reports = body.get("Reports") or []
     if not reports:
-        from xeroflow_core.xero.errors import XeroMalformed
-
         raise XeroMalformed("Xero's Profit and Loss answer holds no report")
     store(engine, tenant_id, start, end, reports[0])
     stored = load(engine, tenant_id, start, end)
@@ -185,8 +193,6 @@ def default_periods(today: date, fy_end_day: int, fy_end_month: int) -> list[per
 def refresh_reports(engine: Engine, settings: Settings, today: date | None = None) -> int:
     """The worker's hourly job: fetch the default periods' P&L for every active organisation.
     Returns how many reports were stored; one organisation's failure does not stop the rest."""
-    from xeroflow_core.xero.connections import active_tenants
-
     today = today or utcnow().date()
     stored = 0
     for conn in active_tenants(engine):
@@ -205,8 +211,6 @@ def refresh_reports(engine: Engine, settings: Settings, today: date | None = Non
 
 def request_report(engine: Engine, actor: Actor, tenant_id: str, start: date, end: date) -> int:
     """A person asks for Xero's P&L of a period: checked, audited, queued for the worker."""
-    from xeroflow_core.sync.requests import submit
-
     require(actor, "view_profitability")
     if end < start:
         raise ValueError("the period ends before it starts")

@@ -15,10 +15,9 @@ Aggregation happens in SQL (GROUP BY contact and currency rate), so the queue fo
 is a single query; Python only merges the few per-currency groups into base-currency totals.
 
 This module owns only those reads. The write actions (link, create, ignore, cost mappings, ...)
-live in `xeroflow_core.clients`, undo and the history in `xeroflow_core.client_journal`, the
-Clients page's reads in `xeroflow_core.client_financials` and suggestions in
-`xeroflow_core.suggestions`. Their names are also re-exported here for older callers (tests,
-the sync engine); new code, and every page, imports from the owning module.
+live in `links.py`, undo and the history in `journal.py`, the Clients page's reads in
+`financials.py` and suggestions in `suggestions.py`; the package (`xeroflow_core.clients`)
+exports the names pages and other features call.
 """
 
 from __future__ import annotations
@@ -30,39 +29,8 @@ from decimal import Decimal
 from sqlalchemy import Engine, and_
 from sqlmodel import Session, func, select
 
-from xeroflow_core.client_financials import (  # noqa: F401 - the Clients page's reads
-    ClientFinancials,
-    ClientRow,
-    DocRow,
-    client_financials,
-    client_list,
-    contact_documents,
-    counted_invoice_filter,
-    per_contact_totals,
-)
-from xeroflow_core.clients import (  # noqa: F401 - the service API, re-exported
-    ContactKey,
-    UndoError,
-    archive_client,
-    create_client,
-    created_audit_id,
-    describe,
-    follow_merges,
-    ignore_contact,
-    ignore_contacts,
-    link_contacts,
-    restore_client,
-    set_client_status,
-    set_cost_mappings,
-    set_suppliers,
-    set_tracking_options,
-    undo,
-    undoable,
-    unignore_contact,
-    unignore_contacts,
-    unlink_contact,
-    update_client,
-)
+from xeroflow_core.clients.financials import counted_invoice_filter, per_contact_totals
+from xeroflow_core.clients.links import ContactKey
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import (
     Client,
@@ -71,20 +39,13 @@ from xeroflow_core.models import (
     IgnoredContact,
     Invoice,
     Organisation,
+    TrackingCategory,
+    TrackingOption,
 )
 from xeroflow_core.money import to_base
-from xeroflow_core.suggestions import (  # noqa: F401 - re-exported
-    MIN_SCORE,
-    Suggestion,
-    email_domain,
-    name_key,
-    name_similarity,
-    suggestions,
-)
 from xeroflow_core.text import search_term
 
 ZERO = Decimal("0")
-NOT_COUNTED = ("DELETED", "VOIDED")
 
 
 @dataclass
@@ -349,8 +310,6 @@ def contact_choices(
 
 def tracking_option_choices(engine: Engine) -> list[tuple[str, str, str]]:
     """(tenant_id, option_id, "Category: Option") for the cost-mapping picker."""
-    from xeroflow_core.models import TrackingCategory, TrackingOption
-
     with session_scope(engine) as s:
         q = (
             select(TrackingOption.tenant_id, TrackingOption.tracking_option_id,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from xeroflow_core import audit
+from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import (
     AuditLog,
@@ -25,7 +26,7 @@ from xeroflow_core.models import (
     IgnoredContact,
     utcnow,
 )
-from xeroflow_core.users import Actor, require
+from xeroflow_core.users import require
 
 
 class UndoError(ValueError):

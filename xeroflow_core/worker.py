@@ -3,10 +3,10 @@
 Jobs: poll work requests every few seconds (resyncs, reports, EOM pushes), incremental sync of
 the fast resources (Contacts, Invoices, CreditNotes) every `sync_fast_minutes` and of the slow
 ones every `sync_slow_minutes`, the token keep-alive daily, and the P&L report refresh hourly
-hourly. Requests for an organisation and scheduled syncs run while this process holds that
+Requests for an organisation and scheduled syncs run while this process holds that
 organisation's lease, so several workers can run side by side safely. Two jobs do not take the
 tenant lease: the keep-alive works on authorisations, not organisations, and is made safe by
-each token's own single-flight refresh lease; the hourly P&L refresh (`reports.refresh_reports`)
+each token's own single-flight refresh lease; the hourly P&L refresh (`xero_report.refresh_reports`)
 only reads reports and is not under the lease, so another worker may be talking to the same
 organisation at that moment (Xero's limits are still respected by its 429 handling).
 """
@@ -15,18 +15,26 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
+from xeroflow_core import work as wr
 from xeroflow_core.db import DatabaseFileGone, make_engine, migrate
+from xeroflow_core.eom.push import handle_push_request
+from xeroflow_core.models.core import utcnow
+from xeroflow_core.models.sync import WorkRequest
+from xeroflow_core.profitability.xero_report import handle_report_request, refresh_reports
 from xeroflow_core.settings import Settings, get_settings
-from xeroflow_core.sync import requests as wr
+from xeroflow_core.sync.engine import sync_tenant
+from xeroflow_core.sync.jobs import handle_sync_request
 from xeroflow_core.sync.lease import (
     PROCESS_ID,
     LeaseBusy,
@@ -37,6 +45,15 @@ from xeroflow_core.sync.lease import (
 )
 from xeroflow_core.sync.resources import FAST, SLOW
 from xeroflow_core.users import refuse_demo_passwords
+from xeroflow_core.xero.connections import active_tenants, keep_alive
+
+Handler = Callable[[Engine, Settings, WorkRequest], dict[str, Any]]
+# The handler of each kind of work (work.KINDS): a kind without one fails its requests clearly.
+HANDLERS: dict[str, Handler] = {
+    "sync": handle_sync_request,
+    "report": handle_report_request,
+    "eom_push": handle_push_request,
+}
 
 log = logging.getLogger("xeroflow.worker")
 # exit code when the SQLite file was deleted under the worker: `make run` stops everything
@@ -55,10 +72,10 @@ def process_pending(engine: Engine, settings: Settings, limit: int = 20) -> int:
     for req in wr.pending(engine, limit):
         if not wr.claim(engine, int(req.id or 0), PROCESS_ID):
             continue
-        try:
-            handler = wr.resolve_handler(req.kind)
-        except wr.HandlerMissing as exc:
-            wr.finish(engine, int(req.id or 0), error=str(exc), worker=PROCESS_ID)
+        handler = HANDLERS.get(req.kind)
+        if handler is None:
+            error = f"the handler for work of kind {req.kind!r} is not installed in this worker"
+            wr.finish(engine, int(req.id or 0), error=error, worker=PROCESS_ID)
             continue
         try:
             if req.tenant_id:
@@ -82,7 +99,6 @@ def process_pending(engine: Engine, settings: Settings, limit: int = 20) -> int:
 
 
 def _jsonable(result: Any) -> dict:
-    import json
 
     return json.loads(
         json.dumps(result if isinstance(result, dict) else {"result": result}, default=str)
@@ -91,8 +107,6 @@ def _jsonable(result: Any) -> dict:
 
 def scheduled_sync(engine: Engine, settings: Settings, resources: tuple[str, ...]) -> None:
     """Incremental sync of some resources for every organisation chosen for sync."""
-    from xeroflow_core.sync.engine import sync_tenant
-    from xeroflow_core.xero.connections import active_tenants
 
     for conn in active_tenants(engine):
         try:
@@ -132,18 +146,12 @@ def build_scheduler(
         args=(engine, settings, SLOW),
         id="sync_slow",
     )
-    # Every job module is part of the product: a missing one fails here, at startup.
-    from xeroflow_core.reports import refresh_reports
-    from xeroflow_core.xero.connections import keep_alive
-
     scheduler.add_job(keep_alive, "interval", days=1, args=(engine, settings), id="keep_alive")
     scheduler.add_job(refresh_reports, "interval", hours=1, args=(engine, settings), id="reports")
     return scheduler
 
 
 def _now():  # noqa: ANN202
-    from xeroflow_core.models.core import utcnow
-
     return utcnow()
 
 

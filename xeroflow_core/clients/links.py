@@ -2,10 +2,10 @@
 
 Every function here is an action a person takes: it checks the actor's permission on the server,
 writes the change and its audit row in one transaction, and journals what it changed (before and
-after) in `client_change`, so `undo(audit_id)` (in `client_journal`) can put things back.
-This module holds only those actions. Reads live elsewhere: the Unmatched Queue and pickers in
-`xeroflow_core.matching`, the client list and one client's figures in
-`xeroflow_core.client_financials`, suggestions in `xeroflow_core.suggestions`.
+after) in `client_change`, so `undo(audit_id)` (in `journal.py`) can put things back.
+This module holds only those actions. Reads live beside it: the Unmatched Queue and pickers in
+`queue.py`, the client list and one client's figures in `financials.py`, suggestions in
+`suggestions.py`.
 """
 
 from __future__ import annotations
@@ -15,20 +15,16 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from xeroflow_core.client_journal import (  # noqa: F401 - undo is part of this API
+from xeroflow_core.actor import SYSTEM, Actor
+from xeroflow_core.clients.journal import (
     MAPPINGS,
     Journal,
-    UndoError,
     client_fields,
-    created_audit_id,
-    describe,
     get_client,
     link_of,
     set_ignore,
     set_link,
     set_mapping,
-    undo,
-    undoable,
 )
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import (
@@ -39,7 +35,7 @@ from xeroflow_core.models import (
     utcnow,
 )
 from xeroflow_core.text import comparable, plain
-from xeroflow_core.users import SYSTEM, Actor, require
+from xeroflow_core.users import require
 
 ContactKey = tuple[str, str]  # (tenant_id, contact_id)
 STATUSES = ("active", "archived")
@@ -364,62 +360,72 @@ def set_suppliers(
     return _set_client_mappings(engine, actor, "suppliers", client_id, suppliers)
 
 
-# --- merges (called by the sync engine after each run) ---------------------------------------
+# --- merges (called by the sync engine when a page of contacts carries merges) -----------------
 
 
-def follow_merges(engine: Engine) -> int:
-    """Move links and supplier mappings from merged-away contacts to their survivors.
+def follow_merges(
+    s: Session, tenant_id: str | None = None, contacts: Iterable[str] | None = None
+) -> list[dict]:
+    """Move client links and supplier mappings from merged-away contacts to their survivors.
 
-    Xero archives the losing contact and sets MergedToContactID. A survivor already linked keeps
-    its own link (that decision is newer). Follows chains (A -> B -> C). Audited as the system;
-    returns how many links or mappings moved."""
-    moved = 0
-    with session_scope(engine) as s:
-        merged = dict(
-            ((t, c), m)
-            for t, c, m in s.exec(
-                select(Contact.tenant_id, Contact.contact_id, Contact.merged_to_contact_id).where(
-                    Contact.merged_to_contact_id.is_not(None), Contact.merged_to_contact_id != ""
-                )
+    Xero archives the losing contact and sets MergedToContactID. Chains are followed (A -> B ->
+    C: A's link ends on C) whatever order the contacts were stored in. A survivor already linked
+    keeps its own link (that decision is newer). Only `tenant_id`'s contacts when given, and only
+    the merged-away `contacts` when given. Journalled as the system (`client.follow_merges`, so
+    it can be undone) in the caller's transaction; returns one entry per moved row."""
+    q = select(Contact.tenant_id, Contact.contact_id, Contact.merged_to_contact_id).where(
+        Contact.merged_to_contact_id.is_not(None),  # type: ignore[union-attr]
+        Contact.merged_to_contact_id != "",
+    )
+    if tenant_id is not None:
+        q = q.where(Contact.tenant_id == tenant_id)
+    merged = {(t, c): m for t, c, m in s.exec(q)}
+    wanted = None if contacts is None else set(contacts)
+
+    def survivor(tenant: str, contact_id: str) -> str:
+        seen = {contact_id}
+        while (tenant, contact_id) in merged:
+            nxt = merged[(tenant, contact_id)]
+            if nxt in seen:  # a loop in Xero's data: stop where it closes
+                break
+            seen.add(nxt)
+            contact_id = nxt
+        return contact_id
+
+    journal = Journal()
+    moved: list[dict] = []
+    for model, kind in ((ClientContactLink, "links"), (ClientSupplier, "suppliers")):
+        for row in list(s.exec(select(model))):
+            key = (row.tenant_id, row.contact_id)
+            if key not in merged or (wanted is not None and row.contact_id not in wanted):
+                continue
+            target = survivor(*key)
+            if target == row.contact_id:
+                continue
+            client_id = row.client_id
+            if kind == "links":
+                had = link_of(s, key[0], target) is not None
+                journal.add(kind, key[0], key[1], set_link(s, SYSTEM, *key, None))
+                if not had:
+                    journal.add(
+                        kind, key[0], target, set_link(s, SYSTEM, key[0], target, client_id)
+                    )
+            else:
+                had = s.get(ClientSupplier, (key[0], target)) is not None
+                journal.add(kind, key[0], key[1], set_mapping(s, kind, *key, None))
+                if not had:
+                    journal.add(
+                        kind, key[0], target, set_mapping(s, kind, key[0], target, client_id)
+                    )
+            moved.append(
+                {
+                    "table": model.__table__.name,
+                    "from": key[1],
+                    "to": target,
+                    "client_id": client_id,
+                    "survivor_had_link": had,
+                }
             )
-        )
-        if not merged:
-            return 0
-
-        def survivor(tenant_id: str, contact_id: str) -> str:
-            seen = {contact_id}
-            while (tenant_id, contact_id) in merged:
-                nxt = merged[(tenant_id, contact_id)]
-                if nxt in seen:
-                    break
-                seen.add(nxt)
-                contact_id = nxt
-            return contact_id
-
-        journal = Journal()
-        for model, kind in ((ClientContactLink, "links"), (ClientSupplier, "suppliers")):
-            rows = list(s.exec(select(model)))
-            for row in rows:
-                key = (row.tenant_id, row.contact_id)
-                if key not in merged:
-                    continue
-                target = survivor(*key)
-                if target == row.contact_id:
-                    continue
-                client_id = row.client_id
-                if kind == "links":
-                    journal.add(kind, key[0], key[1], set_link(s, SYSTEM, *key, None))
-                    if link_of(s, key[0], target) is None:
-                        journal.add(
-                            kind, key[0], target, set_link(s, SYSTEM, key[0], target, client_id)
-                        )
-                else:
-                    journal.add(kind, key[0], key[1], set_mapping(s, kind, *key, None))
-                    if s.get(ClientSupplier, (key[0], target)) is None:
-                        journal.add(
-                            kind, key[0], target, set_mapping(s, kind, key[0], target, client_id)
-                        )
-                moved += 1
-        if not journal.empty:
-            journal.write(s, SYSTEM, "client.follow_merges", "contacts", None, moved=moved)
+    if not journal.empty:
+        journal.write(s, SYSTEM, "client.follow_merges", "contacts", None, moved=len(moved))
     return moved
