@@ -4,6 +4,7 @@
 - `figures`: pure pandas/Decimal computations over the grouped facts.
 - `periods`: month, quarter, financial year, custom range, and the previous period.
 - `view`: one render's figures for the page, checked (`view_profitability`) and cached.
+- `choices`: the page's choices (opening organisation, currency group, captions, verdicts).
 Definitions: README.md, "Profitability". Gross profit is before people costs (Xero keeps
 salaries in overheads).
 """
@@ -32,6 +33,7 @@ from xeroflow_core.profitability.periods import (
 )
 from xeroflow_core.profitability.query import facts, lines
 from xeroflow_core.profitability.view import (
+    Org,
     OrgReconciliation,
     View,
     clear_cache,
@@ -51,6 +53,7 @@ __all__ = [
     "ROW_OTHER",
     "ROW_UNATTRIBUTED",
     "ROW_UNMATCHED",
+    "Org",
     "OrgReconciliation",
     "Period",
     "View",
