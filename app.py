@@ -17,13 +17,14 @@ except SettingsError as exc:  # production without its own keys: refuse, and say
     st.stop()
 
 
-def page(spec: PageSpec) -> st.Page:
+def page(spec: PageSpec, visible: bool = True) -> st.Page:
     return st.Page(
         spec.file,
         title=spec.title,
         url_path=spec.url_path or None,
         icon=spec.icon,
         default=not spec.url_path,
+        visibility="visible" if visible else "hidden",
     )
 
 
@@ -36,9 +37,12 @@ if actor is None:
     write_pending_cookie()
     st.stop()
 
+# The role's pages in the menu; the others registered hidden, so typing their URL reaches the
+# page's own guard, which says the role cannot open it (instead of "Page not found").
+allowed = {spec.key for spec in pages_for(actor.role)}
 sections: dict[str, list[st.Page]] = {}
-for spec in pages_for(actor.role):
-    sections.setdefault(spec.section, []).append(page(spec))
+for spec in PAGES.values():
+    sections.setdefault(spec.section, []).append(page(spec, visible=spec.key in allowed))
 current = st.navigation(sections)
 
 with st.sidebar:

@@ -143,7 +143,11 @@ def test_staff_typing_profitability_url_sees_no_profitability(
     signed_in(page, server, "staff")
     page.goto(f"{server.url}/profitability")
     wait_ready(page)
+    expect(page.get_by_text("Your role (staff) cannot open Profitability.")).to_be_visible()
     expect(page.get_by_role("heading", name="Profitability")).to_have_count(0)
+    expect(page.get_by_role("dialog")).to_have_count(0)  # no "Page not found"
+    assert page.url == f"{server.url}/profitability"
+    assert "Profitability" not in nav_titles(page)
 
 
 @pytest.mark.parametrize("username", ["admin", "partner", "staff"])
