@@ -5,6 +5,7 @@
 - `journal`: the undo journal those actions write, and `undo`.
 - `queue`: the Unmatched Queue, the Ignored list and the pickers.
 - `financials`: the client list and one client's figures (counted by the ledger's rules).
+- `costs`: the bill and receipt lines attributed to a client (tracking option, then supplier).
 - `suggestions`: contact-to-client matching by name and email domain.
 
 The names below are what pages and other features call; each lives in the module named above.
