@@ -14,7 +14,7 @@ from sqlalchemy import Engine, insert, text
 from tests.support.factories import TENANT, organisation
 from xeroflow_core.clients.queue import contact_choices
 from xeroflow_core.db import refresh_statistics
-from xeroflow_core.eom.engine import adopt_lookup
+from xeroflow_core.eom.known import adopt_lookup
 from xeroflow_core.models import Contact, Invoice, utcnow
 
 INVOICES = 12_000  # enough rows for PostgreSQL to prefer an index to a sequential scan

@@ -43,16 +43,15 @@ from xero_sandbox.access import KEY_HEADER
 from xero_sandbox.app import SandboxConfig
 from xero_sandbox.server import serve_in_thread
 from xeroflow_core.actor import SYSTEM, Actor
+from xeroflow_core.bench.push_chaos_pusher import pusher_main
 from xeroflow_core.bench.sync import _settings, connect
 from xeroflow_core.clients import create_client
 from xeroflow_core.db import make_engine, migrate, session_scope
 from xeroflow_core.eom import billing_data, review
-from xeroflow_core.eom.billing import parse_month
 from xeroflow_core.eom.engine import generate
-from xeroflow_core.eom.push import XeroGateway, push_month
+from xeroflow_core.eom.push import push_month
 from xeroflow_core.models import Contact, Organisation
 from xeroflow_core.models.eom import EomDraft
-from xeroflow_core.settings import get_settings
 from xeroflow_core.sync.engine import sync_tenant
 
 AGENCY = "Demo Agency Ltd"
@@ -354,32 +353,6 @@ def report(args: argparse.Namespace, t: Tally, x: dict) -> str:
 
 def _kinds(c: Counter) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(c.items())) or "none"
-
-
-def pusher_main(argv: list[str]) -> int:
-    """One pusher process: push each of the month's drafts once, in its own order; print the
-    outcome counts as JSON."""
-    month, stale, timeout = argv[0], float(argv[1]), float(argv[2])
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    with session_scope(engine) as s:
-        ids = list(s.exec(select(EomDraft.id).where(EomDraft.month == parse_month(month))))
-    random.shuffle(ids)  # each pusher goes through the drafts in its own order
-    counts: Counter = Counter()
-    for draft_id in ids:
-        result = push_month(
-            engine, settings, SYSTEM, month, draft_ids=[draft_id],
-            stale_after=timedelta(seconds=stale),
-            backoff=lambda n: random.uniform(0.0, 0.3),  # noqa: S311 - jitter
-            gateway_factory=lambda t: XeroGateway(
-                engine, settings, t, timeout=timeout, minute_waits=2
-            ),
-        )  # fmt: skip
-        counts.update(
-            {k: len(v) for k, v in result.as_dict().items() if isinstance(v, list | dict)}
-        )
-    print(json.dumps(counts))
-    return 0
 
 
 def main(argv: list[str]) -> int:

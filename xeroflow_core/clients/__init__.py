@@ -1,10 +1,12 @@
 """Clients: who a Xero contact belongs to, and everything a person does about it.
 
-- `links`: the actions (create, edit, archive, link and unlink contacts, ignore, cost mappings,
-  follow Xero's contact merges), each checked, audited and journalled.
+- `links`: the actions (create, edit, archive, link and unlink contacts, ignore, follow Xero's
+  contact merges), each checked, audited and journalled.
+- `mappings`: the cost mappings (tracking options and suppliers), actions like those of `links`.
 - `journal`: the undo journal those actions write, and `undo`.
 - `queue`: the Unmatched Queue, the Ignored list and the pickers.
 - `financials`: the client list and one client's figures (counted by the ledger's rules).
+- `costs`: the bill and receipt lines attributed to a client (tracking option, then supplier).
 - `suggestions`: contact-to-client matching by name and email domain.
 
 The names below are what pages and other features call; each lives in the module named above.
@@ -31,14 +33,12 @@ from xeroflow_core.clients.links import (
     link_contacts,
     restore_client,
     set_client_status,
-    set_cost_mappings,
-    set_suppliers,
-    set_tracking_options,
     unignore_contact,
     unignore_contacts,
     unlink_contact,
     update_client,
 )
+from xeroflow_core.clients.mappings import set_cost_mappings, set_suppliers, set_tracking_options
 from xeroflow_core.clients.queue import (
     ContactChoice,
     QueueRow,

@@ -83,6 +83,37 @@ def linked_contacts(session: Session, client_id: int) -> list[LinkedContact]:
     return sorted(out, key=lambda c: (c.status != "ACTIVE", c.name))
 
 
+def pick_contact(
+    links: list[LinkedContact], profile: BillingProfile
+) -> tuple[LinkedContact | None, str | None]:
+    """The contact to invoice, or None and why not (the Billing tab shows the same answer)."""
+    if profile.contact_id:
+        chosen = next(
+            (c for c in links if c.contact_id == profile.contact_id and (not profile.tenant_id or c.tenant_id == profile.tenant_id)),
+            None,
+        )  # fmt: skip
+        if chosen is None:
+            return None, "the invoice contact chosen in Billing is no longer linked to the client"
+        return chosen, None
+    active = [c for c in links if c.status == "ACTIVE"]
+    if len(active) == 1:
+        return active[0], None
+    if not links:
+        return None, "no Xero contact is linked to the client"
+    if not active:
+        return links[0], None  # archived: generation reports it as a problem of its own
+    return None, "several Xero contacts are linked: choose the invoice contact in Billing"
+
+
+def likely_tenant(links: list[LinkedContact], profile: BillingProfile) -> str:
+    """The organisation when the contact is not known yet: the one chosen in Billing, else the
+    one every linked contact belongs to (so lines are priced and checked there), else none."""
+    if profile.tenant_id:
+        return profile.tenant_id
+    tenants = {c.tenant_id for c in links if c.status == "ACTIVE"} or {c.tenant_id for c in links}
+    return tenants.pop() if len(tenants) == 1 else ""
+
+
 def revenue_accounts(engine: Engine, tenant_id: str | None = None) -> list[Account]:
     """Active revenue accounts with a code: the only ones a billing item may use."""
     with session_scope(engine) as s:

@@ -19,7 +19,6 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
-from sqlmodel.sql.expression import Select
 
 from xeroflow_core import audit, installation
 from xeroflow_core.actor import Actor
@@ -35,9 +34,10 @@ from xeroflow_core.eom.billing import (
     rebill_amount,
     render,
 )
-from xeroflow_core.eom.billing_data import LinkedContact, linked_contacts, new_profile
+from xeroflow_core.eom.billing_data import likely_tenant, linked_contacts, new_profile, pick_contact
 from xeroflow_core.eom.claims import hold
 from xeroflow_core.eom.costs import Cost, attributed_costs, claims
+from xeroflow_core.eom.known import Known, adopt_lookup
 from xeroflow_core.eom.pricing import (
     Ledger,
     currency_problems,
@@ -47,9 +47,7 @@ from xeroflow_core.eom.pricing import (
 )
 from xeroflow_core.models import (
     Client,
-    ClientContactLink,
     Contact,
-    Invoice,
     Organisation,
     utcnow,
 )
@@ -131,70 +129,6 @@ def generate(
     return result
 
 
-@dataclass
-class Known:
-    """What generate() reads once for the whole month instead of once per client: the month's
-    drafts and their lines, which client uses each reference, and the contacts and organisations
-    (kept in the session, so `s.get` finds them without a query). What is left per client is its
-    linked contacts, the adopt-by-reference look-up (one indexed row: `adopt_lookup`) and the
-    draft's writes."""
-
-    drafts: dict[int, EomDraft]
-    lines: dict[int, list[EomDraftLine]]
-    references: dict[tuple[str, str], int]  # (tenant, reference) -> the client whose draft it is
-    keys: dict[int, tuple[str, str]]  # draft id -> its (tenant, reference)
-    held: list = field(default_factory=list)  # the session's identity map holds weak references
-
-    @classmethod
-    def read(cls, s: Session, month: date) -> Known:
-        drafts = {d.client_id: d for d in s.exec(select(EomDraft).where(EomDraft.month == month))}
-        lines: dict[int, list[EomDraftLine]] = defaultdict(list)
-        for ln in s.exec(
-            select(EomDraftLine)
-            .join(EomDraft, EomDraft.id == EomDraftLine.draft_id)
-            .where(EomDraft.month == month)
-            .order_by(EomDraftLine.draft_id, EomDraftLine.position)
-        ):
-            lines[ln.draft_id].append(ln)
-        references: dict[tuple[str, str], int] = {}
-        keys: dict[int, tuple[str, str]] = {}
-        for did, t, ref, cid in s.exec(
-            select(EomDraft.id, EomDraft.tenant_id, EomDraft.reference, EomDraft.client_id)
-        ):
-            references[(t, ref)], keys[did] = cid, (t, ref)
-        held = list(s.exec(select(Organisation)))
-        held += s.exec(
-            select(Contact).join(
-                ClientContactLink,
-                (ClientContactLink.tenant_id == Contact.tenant_id)
-                & (ClientContactLink.contact_id == Contact.contact_id),
-            )
-        ).all()
-        return cls(drafts, lines, references, keys, held)
-
-    def reference_clash(self, tenant: str, reference: str, client_id: int) -> bool:
-        """Another client's draft (any month) has this reference in this organisation."""
-        return self.references.get((tenant, reference), client_id) != client_id
-
-    def use_reference(self, draft: EomDraft) -> None:
-        """Keep the map as the database now is: the draft written holds its reference."""
-        old = self.keys.get(int(draft.id or 0))
-        if old is not None and self.references.get(old) == draft.client_id:
-            del self.references[old]
-        self.keys[int(draft.id or 0)] = (draft.tenant_id, draft.reference)
-        self.references[(draft.tenant_id, draft.reference)] = draft.client_id
-
-
-def adopt_lookup(tenant_id: str, reference: str) -> Select:
-    """A synced sales invoice carrying the draft's reference. Read through ix_invoice_tenant_
-    reference (one row) once the planner has statistics (db.refresh_statistics); without them
-    SQLite chose ix_invoice_tenant_type_date and scanned every sales invoice of the
-    organisation, 17 ms per client. tests/unit/test_query_plans.py holds the plan."""
-    return select(Invoice).where(
-        Invoice.tenant_id == tenant_id, Invoice.type == "ACCREC", Invoice.reference == reference
-    )
-
-
 def _undo_alone(s: Session) -> AbstractContextManager:
     """A savepoint, so one client's failure is undone alone, on PostgreSQL. Not on SQLite: a
     savepoint there opens the transaction at the client's first read, and a push committed
@@ -237,37 +171,6 @@ def _failed_draft(
     return ClientOutcome(client.id, client.name, outcome, draft.id, [reason])
 
 
-def pick_contact(
-    links: list[LinkedContact], profile: BillingProfile
-) -> tuple[LinkedContact | None, str | None]:
-    """The contact to invoice, or None and why not (the Billing tab shows the same answer)."""
-    if profile.contact_id:
-        chosen = next(
-            (c for c in links if c.contact_id == profile.contact_id and (not profile.tenant_id or c.tenant_id == profile.tenant_id)),
-            None,
-        )  # fmt: skip
-        if chosen is None:
-            return None, "the invoice contact chosen in Billing is no longer linked to the client"
-        return chosen, None
-    active = [c for c in links if c.status == "ACTIVE"]
-    if len(active) == 1:
-        return active[0], None
-    if not links:
-        return None, "no Xero contact is linked to the client"
-    if not active:
-        return links[0], None  # archived: reported as its own problem below
-    return None, "several Xero contacts are linked: choose the invoice contact in Billing"
-
-
-def _likely_tenant(links: list[LinkedContact], profile: BillingProfile) -> str:
-    """The organisation when the contact is not known yet: the one chosen in Billing, else the
-    one every linked contact belongs to (so lines are priced and checked there), else none."""
-    if profile.tenant_id:
-        return profile.tenant_id
-    tenants = {c.tenant_id for c in links if c.status == "ACTIVE"} or {c.tenant_id for c in links}
-    return tenants.pop() if len(tenants) == 1 else ""
-
-
 def _client_draft(
     s: Session,
     ledger: Ledger,
@@ -293,7 +196,7 @@ def _client_draft(
     contact, why = pick_contact(links, profile)
     if why:
         problems.append(why)
-    tenant = contact.tenant_id if contact else _likely_tenant(links, profile)
+    tenant = contact.tenant_id if contact else likely_tenant(links, profile)
     if tenant_filter and tenant != tenant_filter:
         return None
     if existing is not None and (existing.state in FROZEN_STATES or existing.uncertain):

@@ -13,8 +13,7 @@ from xeroflow_core.actor import Actor
 from xeroflow_core.db import session_scope
 from xeroflow_core.eom import billing_data as bd
 from xeroflow_core.eom.billing import FREQUENCIES, KINDS, LINE_AMOUNT_TYPES, UNIT_HELP
-from xeroflow_core.eom.billing_data import LinkedContact
-from xeroflow_core.eom.engine import pick_contact
+from xeroflow_core.eom.billing_data import LinkedContact, pick_contact
 from xeroflow_core.eom.review import sentence
 from xeroflow_core.models.core import utc_today
 from xeroflow_core.models.eom import BillingProfile
@@ -37,7 +36,7 @@ def contact_prompt(
     contacts: list[LinkedContact], profile: BillingProfile
 ) -> tuple[str, str | None]:
     """What the empty "Invoice contact" choice means for this client, and the flag the Billing
-    tab shows when a person must choose (the same rule generation uses, engine.pick_contact)."""
+    tab shows when a person must choose (the rule generation uses too: pick_contact)."""
     if profile.contact_id:
         return CHOOSE_CONTACT, None
     chosen, why = pick_contact(contacts, profile)

@@ -31,18 +31,15 @@ from sqlalchemy import Engine
 from xeroflow_core.settings import Settings
 from xeroflow_core.xero import parse, tokens
 from xeroflow_core.xero.errors import (
-    XeroBadRequest,
     XeroError,
-    XeroForbidden,
     XeroMalformed,
     XeroNeedsReconnect,
-    XeroNotFound,
     XeroRateLimited,
     XeroUnauthorized,
     XeroUnavailable,
-    XeroValidationError,
 )
 from xeroflow_core.xero.governor import Governor, governor_for, reset_governors
+from xeroflow_core.xero.responses import body_text, error_for, xero_detail
 
 __all__ = [
     "ClientHooks",
@@ -330,7 +327,7 @@ class XeroClient:
             raise XeroUnavailable(
                 f"Xero answered {status} to {call.path} {call.failures} times",
                 status=status,
-                xero_message=_text(response),
+                xero_message=body_text(response),
                 path=call.path,
             )
         log.info("Xero %s on %s; retry %d", status, call.path, call.failures)
@@ -339,7 +336,7 @@ class XeroClient:
     def _refresh_after_401(self, call: _Attempts, response: httpx.Response, token: str) -> None:
         """A rejected token is refreshed once (single-flight); a missing scope, or a second
         401, raises XeroUnauthorized."""
-        detail = _detail(response)
+        detail = xero_detail(response)
         if "insufficient_scope" in response.headers.get("www-authenticate", ""):
             raise XeroUnauthorized(
                 f"Xero refused {call.path}: the connection lacks the scope for it",
@@ -361,47 +358,13 @@ class XeroClient:
     # --- helpers --------------------------------------------------------------------------------
 
     def _error(self, response: httpx.Response, path: str, write: bool) -> XeroError:
-        status = response.status_code
-        if status == 403:
-            detail = _detail(response)
-            if write:
-                if self.hooks.lost_write_access is not None:
-                    self.hooks.lost_write_access(
-                        self.tenant_id,
-                        f"Xero refused a write with 403 ({detail}): the authorising user lost a "
-                        "role or a scope",
-                    )
-                return XeroForbidden(
-                    f"Xero refused the write to {path} (403)",
-                    status=403,
-                    xero_message=detail,
-                    what_to_do="The Xero user who connected XeroFlow lost the role or scope to "
-                    "write; reading goes on. Reconnect Xero with a user who may write.",
-                    path=path,
-                )
-            return XeroForbidden(
-                f"Xero refused {path} (403)", status=403, xero_message=detail, path=path
+        if response.status_code == 403 and write and self.hooks.lost_write_access is not None:
+            self.hooks.lost_write_access(
+                self.tenant_id,
+                f"Xero refused a write with 403 ({xero_detail(response)}): the authorising user "
+                "lost a role or a scope",
             )
-        if status == 404:
-            return XeroNotFound(f"Xero has no {path}", status=404, path=path)
-        if status == 400:
-            try:
-                body = parse.loads(response.content)
-            except XeroError:
-                body = {}
-            body = body if isinstance(body, dict) else {}
-            message = str(body.get("Message") or _text(response))
-            if body.get("Type") == "ValidationException" or body.get("Elements"):
-                err = XeroValidationError(
-                    message, elements=body.get("Elements") or [], status=400, path=path
-                )
-                if err.messages:
-                    err.xero_message = "; ".join(err.messages)
-                return err
-            return XeroBadRequest(message, status=400, xero_message=message, path=path)
-        return XeroError(
-            f"Xero answered {status} to {path}", status=status, xero_message=_text(response)
-        )
+        return error_for(response, path, write)
 
     def _token(self, *, force: bool, rejected: str | None = None) -> str:
         """The tenant's access token; `force` refreshes (single-flight) unless another caller
@@ -429,21 +392,3 @@ def _float(value: str | None, default: float) -> float:
         return float(value) if value else default
     except ValueError:
         return default
-
-
-def _text(response: httpx.Response) -> str:
-    try:
-        return response.text[:500]
-    except Exception:  # noqa: BLE001 - undecodable body: say so
-        return f"<{len(response.content)} bytes>"
-
-
-def _detail(response: httpx.Response) -> str:
-    """Xero's own words: problem-details `Detail`, an accounting `Message`, or the text."""
-    try:
-        body = parse.loads(response.content)
-    except XeroError:
-        return _text(response)
-    if isinstance(body, dict):
-        return str(body.get("Detail") or body.get("Message") or body.get("Title") or body)[:500]
-    return _text(response)
