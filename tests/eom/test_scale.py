@@ -1,4 +1,4 @@
-"""EOM at a firm's size (issue 19): the review list is a constant number of queries whatever the
+"""EOM at a firm's size: the review list is a constant number of queries whatever the
 number of drafts, and generation costs a few statements per client, not a look-up per fact.
 Counts of statements, never durations (the bench, `bench pages`, prints those)."""
 

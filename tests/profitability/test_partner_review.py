@@ -88,7 +88,7 @@ def test_a_year_in_progress_is_compared_with_the_same_span_last_year() -> None:
     prev, _ = comparison_period(
         pf.custom(date(2026, 11, 1), date(2026, 11, 30)), date(2026, 11, 10)
     )
-    # a whole month as a custom range is compared with the whole previous month (issue 19)
+    # a whole month as a custom range is compared with the whole previous month
     assert (prev.start, prev.end) == (date(2026, 10, 1), date(2026, 10, 10))
 
 

@@ -1,4 +1,4 @@
-"""Plans that hold at a firm's size (issue 19), on SQLite and PostgreSQL: the planner reads the
+"""Plans that hold at a firm's size, on SQLite and PostgreSQL: the planner reads the
 adopt-by-reference look-up through its index once statistics exist (a sync or a migration gives
 SQLite its statistics: db.refresh_statistics), and the supplier picker is no correlated subquery
 over a whole organisation. Plans and results, never durations (the bench prints those)."""
