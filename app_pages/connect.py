@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import html
 import time
-from datetime import datetime
 
 import streamlit as st
 
 from xeroflow_core.sync.jobs import request_initial_sync
+from xeroflow_core.sync.status_view import when
 from xeroflow_core.text import md, plain, plain_table
 from xeroflow_core.ui.guard import allowed, require_page
 from xeroflow_core.ui.resources import get_engine, settings
@@ -43,10 +43,6 @@ flash = st.session_state.get("connect_flash")
 if flash:
     kind, message = flash
     {"connected": st.success, "cancelled": st.info}.get(kind, st.error)(md(message))
-
-
-def when(dt: datetime | None) -> str:
-    return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else "—"
 
 
 view = overview(engine)
@@ -91,15 +87,15 @@ if not manage:
 
 # --- admin actions ----------------------------------------------------------------------------
 st.divider()
-cached = st.session_state.get("connect_url")
-if not cached or time.time() - cached[1] > 8 * 60:  # a flow lives 10 minutes
-    cached = (start_authorization(engine, cfg, actor), time.time())
-    st.session_state["connect_url"] = cached
+auth_link = st.session_state.get("connect_url")
+if not auth_link or time.time() - auth_link[1] > 8 * 60:  # a flow lives 10 minutes
+    auth_link = (start_authorization(engine, cfg, actor), time.time())
+    st.session_state["connect_url"] = auth_link
 fresh = view.state in ("not_connected", "disconnected")
 label = "Connect Xero" if fresh else "Reconnect Xero"
 # A same-tab link: Xero's consent page must come back to this tab's /connect.
 st.markdown(
-    f'<a href="{html.escape(cached[0])}" target="_self" data-testid="connect-xero" '
+    f'<a href="{html.escape(auth_link[0])}" target="_self" data-testid="connect-xero" '
     'style="display:inline-block;padding:0.45rem 1rem;border-radius:0.5rem;'
     'background:#13b5ea;color:white;text-decoration:none;font-weight:600">'
     f"{label}</a>",
@@ -110,7 +106,7 @@ st.caption(
     + ("Reconnecting keeps every client, link, mapping and synced row." if not fresh else "")
 )
 
-usable = [o for o in view.organisations if o.status in ("connected", "read_only")]
+usable = view.usable
 
 
 def save_choice(chosen: list[str]) -> None:
@@ -160,7 +156,7 @@ if usable:
             st.session_state.pop("confirm_no_orgs", None)
             st.rerun()
 
-if any(o.status in ("connected", "read_only", "needs_reconnect") for o in view.organisations):
+if view.can_disconnect:
     with st.expander("Disconnect"):
         targets = {"": "Every organisation (revoke XeroFlow's access in Xero)"}
         targets |= {o.tenant_id: f"Only {md(o.name or o.tenant_id)}" for o in usable}

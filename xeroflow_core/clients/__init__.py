@@ -47,7 +47,6 @@ from xeroflow_core.clients.queue import (
     ignored_contacts,
     queue_count,
     queue_organisations,
-    queue_row,
     tracking_option_choices,
     unmatched_queue,
 )
@@ -91,7 +90,6 @@ __all__ = [
     "per_contact_totals",
     "queue_count",
     "queue_organisations",
-    "queue_row",
     "restore_client",
     "set_client_status",
     "set_cost_mappings",

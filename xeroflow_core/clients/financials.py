@@ -47,7 +47,6 @@ def per_contact_totals(
     *,
     today: dt.date | None = None,
     tenant_id: str | None = None,
-    contact: tuple[str, str] | None = None,
 ):  # noqa: ANN201 - a subquery
     """Counted invoices grouped by contact and currency in one pass over the invoice table:
     n, total, outstanding (AUTHORISED amount due), overdue, first and last date. The queue and
@@ -75,8 +74,6 @@ def per_contact_totals(
     )
     if tenant_id:
         q = q.where(Invoice.tenant_id == tenant_id)
-    if contact:
-        q = q.where(Invoice.tenant_id == contact[0], Invoice.contact_id == contact[1])
     return q.subquery("per_contact")
 
 

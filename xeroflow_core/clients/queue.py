@@ -30,7 +30,6 @@ from sqlalchemy import Engine, and_
 from sqlmodel import Session, func, select
 
 from xeroflow_core.clients.financials import counted_invoice_filter, per_contact_totals
-from xeroflow_core.clients.links import ContactKey
 from xeroflow_core.db import session_scope
 from xeroflow_core.models import (
     Client,
@@ -75,12 +74,10 @@ def _org_names(s: Session) -> dict[str, str]:
     return {t: n for t, n in s.exec(select(Organisation.tenant_id, Organisation.name))}
 
 
-def _unlinked_rows(
-    s: Session, *, ignored: bool, tenant_id: str | None, contact: ContactKey | None = None
-) -> list[QueueRow]:
+def _unlinked_rows(s: Session, *, ignored: bool, tenant_id: str | None) -> list[QueueRow]:
     link, ign = ClientContactLink, IgnoredContact
     # aggregate the invoices first (one pass), then join the few thousand groups to the links
-    per = per_contact_totals(tenant_id=tenant_id, contact=contact)
+    per = per_contact_totals(tenant_id=tenant_id)
     q = (
         select(
             per.c.tenant_id,
@@ -217,18 +214,6 @@ def queue_count(engine: Engine) -> int:
     )
     with session_scope(engine) as s:
         return int(s.exec(select(func.count()).select_from(inner)).one())
-
-
-def queue_row(engine: Engine, tenant_id: str, contact_id: str) -> QueueRow | None:
-    """The queue figures of one contact, whether queued or ignored (None when it has none)."""
-    with session_scope(engine) as s:
-        for ignored in (False, True):
-            rows = _unlinked_rows(
-                s, ignored=ignored, tenant_id=None, contact=(tenant_id, contact_id)
-            )
-            if rows:
-                return rows[0]
-    return None
 
 
 def client_choices(

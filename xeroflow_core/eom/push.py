@@ -78,8 +78,10 @@ class PushResult:
     failed: dict[str, str] = field(default_factory=dict)  # reference -> Xero's messages
     waiting: dict[str, str] = field(default_factory=dict)  # still approved: retry later
     held: dict[str, str] = field(default_factory=dict)  # another pusher holds it: who, until when
-    lost: dict[str, str] = field(default_factory=dict)  # taken over from us: we wrote nothing
-    took_over: list[str] = field(default_factory=list)  # we took over a silent pusher's claim
+    lost: dict[str, str] = field(
+        default_factory=dict
+    )  # claim taken over by another pusher: nothing written
+    took_over: list[str] = field(default_factory=list)  # claims taken over from a silent pusher
     stopped: str = ""  # why pushing stopped (403, day limit, reconnect, restored database)
     stopped_tenants: set[str] = field(default_factory=set)
     retry_ids: list[int] = field(default_factory=list)  # drafts worth another push at retry_at
@@ -298,11 +300,14 @@ def push_month(
         todo = [(d.tenant_id, d.id) for d in s.exec(q.order_by(EomDraft.id))]
     factory = gateway_factory or (lambda t: XeroGateway(engine, settings, t))
     gateways: dict[str, InvoiceGateway] = {}
+    writable: dict[str, bool] = {}  # read once per organisation; a 403 mid-run stops it below
     try:
         for tenant, draft_id in todo:
             if tenant in result.stopped_tenants:
                 continue
-            if not _can_write(engine, tenant):
+            if tenant not in writable:
+                writable[tenant] = can_write(engine, tenant)
+            if not writable[tenant]:
                 result.stopped = (
                     "Xero refused writes for this organisation earlier (403): reconnect Xero with "
                     "a user who may create invoices, then push again"
@@ -323,10 +328,6 @@ def push_month(
                 close()
     audit.record(engine, actor, "eom.push_run", f"{first:%Y-%m}", **result.as_dict())
     return result
-
-
-def _can_write(engine: Engine, tenant_id: str) -> bool:
-    return bool(can_write(engine, tenant_id))
 
 
 def _field(request: Any, name: str) -> Any:

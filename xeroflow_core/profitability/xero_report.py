@@ -80,11 +80,6 @@ def parse_report(report: dict[str, Any], column: int = 1) -> list[ReportLine]:
     return out
 
 
-def period_of_report(report: dict[str, Any]) -> str:
-    titles = report.get("ReportTitles") or []
-    return str(titles[-1]) if titles else ""
-
-
 # --- storing and loading ----------------------------------------------------------------------
 
 

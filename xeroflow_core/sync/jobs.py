@@ -1,7 +1,7 @@
 """Asking for a sync, and running one that was asked for.
 
-A person (or the Connect flow, after a consent) asks with `request_sync` or
-`request_initial_sync`, which write a work request of kind "sync"; the worker runs
+The pages (Sync Status, EOM Review) call `request_sync` and the Connect flow, after a consent,
+`request_initial_sync`; both write a work request of kind "sync"; the worker runs
 `handle_sync_request` for it while holding the organisation's lease.
 """
 

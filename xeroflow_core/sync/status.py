@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func
 from sqlmodel import select
@@ -22,13 +23,15 @@ from xeroflow_core.settings import Settings
 from xeroflow_core.sync.resources import RESOURCES
 
 
+def last_finished_run() -> Any:
+    """The select of the last finished sync run's id (for caches to combine with their own keys)."""
+    return select(func.max(SyncRun.id)).where(SyncRun.status != "running")  # type: ignore[arg-type]
+
+
 def data_version(engine: Engine) -> int:
     """Id of the last finished sync run: a cache key that changes whenever synced data may have."""
     with session_scope(engine) as s:
-        value = s.exec(
-            select(func.max(SyncRun.id)).where(SyncRun.status != "running")  # type: ignore[arg-type]
-        ).one()
-        return int(value or 0)
+        return int(s.exec(last_finished_run()).one() or 0)
 
 
 def last_successful_sync(engine: Engine, tenant_id: str) -> datetime | None:

@@ -1,4 +1,4 @@
-"""The Billing tab of a client's page: billing profile and fees (embedded by pages/clients.py).
+"""The Billing tab of a client's page: billing profile and fees (embedded by app_pages/clients.py).
 
 Thin: widgets in, xeroflow_core.eom.billing_data out. The service functions check the role and
 audit; this module only hides the edit widgets from people who may not edit.
@@ -106,10 +106,8 @@ def render_billing(engine: Engine, actor: Actor, client_id: int) -> None:
         return
     if items:
         with st.form(f"billing_remove_{client_id}"):
-            gone = st.selectbox(
-                "Remove a fee", [i.id for i in items],
-                format_func=lambda i: next(plain(f"{x.id}: {x.description}") for x in items if x.id == i),
-            )  # fmt: skip
+            labels = {x.id: plain(f"{x.id}: {x.description}") for x in items}
+            gone = st.selectbox("Remove a fee", list(labels), format_func=labels.get)
             if st.form_submit_button("Remove fee"):
                 _run(lambda: bd.delete_item(engine, actor, int(gone)), "Fee removed.")
     _add_item_form(engine, actor, client_id, account_codes, account_label, tax_codes, tax_label)

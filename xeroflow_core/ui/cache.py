@@ -3,8 +3,9 @@
 The version is the sync's own (the id of the last finished sync run) and the newest audit row:
 every change a person makes (link, ignore, create, undo, mappings) writes one, so it moves on the
 next rerun in every replica sharing the database. Time alone never invalidates an entry, and a
-stale entry is never served after either moves. Two indexed `max()` queries per rerun, instead of
-the aggregations over every invoice that the Unmatched Queue and the pickers would otherwise run.
+stale entry is never served after either moves. One query of two indexed `max()`s per read,
+instead of the aggregations over every invoice that the Unmatched Queue and the pickers would
+otherwise run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, func, select
 
 from xeroflow_core.models import AuditLog
-from xeroflow_core.sync.status import data_version as sync_version
+from xeroflow_core.sync.status import last_finished_run
 
 T = TypeVar("T")
 SIZE = 64  # entries per process: a few organisations × orders × pickers
@@ -29,9 +30,11 @@ _LOCK = threading.Lock()
 def data_version(engine: Engine) -> tuple[int, int]:
     """(last finished sync run, newest audit row): moves when synced data or a person's change may
     have changed what the cached reads return."""
+    finished = last_finished_run().scalar_subquery()
+    audit = select(func.max(AuditLog.id)).scalar_subquery()
     with engine.connect() as conn:
-        audit = conn.execute(select(func.max(AuditLog.id))).scalar()
-    return sync_version(engine), int(audit or 0)
+        sync_run, audit_row = conn.execute(select(finished, audit)).one()
+    return int(sync_run or 0), int(audit_row or 0)
 
 
 def cached(engine: Engine, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

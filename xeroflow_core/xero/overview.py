@@ -46,10 +46,21 @@ class ConnectionOverview:
     reasons: list[str] = field(default_factory=list)
 
     @property
+    def usable(self) -> list[OrganisationView]:
+        """Organisations that can be read now, so can be chosen for sync."""
+        return [o for o in self.organisations if o.status in ("connected", "read_only")]
+
+    @property
+    def can_disconnect(self) -> bool:
+        """Something is still authorised (a connection needing reconnect still holds a grant)."""
+        return any(
+            o.status in ("connected", "read_only", "needs_reconnect") for o in self.organisations
+        )
+
+    @property
     def awaiting_choice(self) -> bool:
         """Connected organisations exist but none is chosen for sync yet."""
-        usable = [o for o in self.organisations if o.status in ("connected", "read_only")]
-        return bool(usable) and not any(o.sync_enabled for o in usable)
+        return bool(self.usable) and not any(o.sync_enabled for o in self.usable)
 
 
 def last_sync_times(engine: Engine) -> dict[str, datetime]:
